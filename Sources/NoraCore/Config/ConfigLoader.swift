@@ -1,0 +1,96 @@
+import TOMLKit
+
+import Foundation
+
+/// Builds a `NoraConfig` from `config.toml` and `NORA_*` variables (variables win).
+///
+/// Every setting is declared once in `ConfigLoader.settings` with its TOML key and its
+/// environment name, so the two sources cannot drift and every error names the key.
+public enum ConfigLoader {
+    struct Setting: Sendable {
+        let tomlKey: String
+        let envName: String
+        let apply: @Sendable (inout NoraConfig, String) throws(ConfigError) -> Void
+    }
+
+    /// Loads the configuration: the file at `NORA_CONFIG_PATH`, else `./config.toml` when present.
+    public static func load(environment: [String: String] = ProcessInfo.processInfo.environment,
+                            fileReader: (String) -> String? = readFile) throws(ConfigError) -> (NoraConfig, warnings: [String]) {
+        var tomlText: String?
+        if let path = environment["NORA_CONFIG_PATH"], !path.isEmpty {
+            guard let text = fileReader(path) else {
+                throw ConfigError(key: "NORA_CONFIG_PATH", value: path, reason: "file cannot be read")
+            }
+            tomlText = text
+        } else {
+            tomlText = fileReader("config.toml")
+        }
+        return try parse(toml: tomlText, environment: environment)
+    }
+
+    public static func parse(toml: String?, environment: [String: String]) throws(ConfigError) -> (NoraConfig, warnings: [String]) {
+        var values: [String: String] = [:]
+        var warnings: [String] = []
+        if let toml {
+            let flat = try flatten(toml: toml)
+            let known = Set(settings.map(\.tomlKey))
+            for (key, value) in flat {
+                if known.contains(key) { values[key] = value } else { warnings.append("config.toml: key '\(key)' is not used by nora and was ignored") }
+            }
+        }
+        for setting in settings {
+            if let value = environment[setting.envName] { values[setting.tomlKey] = value }
+        }
+        var config = NoraConfig()
+        for setting in settings {
+            guard let value = values[setting.tomlKey] else { continue }
+            let fromEnv = environment[setting.envName] != nil
+            do {
+                try setting.apply(&config, value)
+            } catch {
+                throw ConfigError(key: fromEnv ? setting.envName : "\(setting.tomlKey) (config.toml)", value: value, reason: error.reason)
+            }
+        }
+        try validate(config)
+        return (config, warnings)
+    }
+
+    /// Cross-field rules, checked after every source is merged.
+    static func validate(_ config: NoraConfig) throws(ConfigError) {
+        if !config.bindsLoopbackOnly && config.server.publicURL == nil {
+            throw ConfigError(key: "NORA_HOST", value: config.server.host,
+                              reason: "binding a non-loopback address needs NORA_PUBLIC_URL (the URL clients use to reach this registry)")
+        }
+    }
+
+    static func flatten(toml: String) throws(ConfigError) -> [String: String] {
+        let table: TOMLTable
+        do { table = try TOMLTable(string: toml) } catch {
+            throw ConfigError(key: "config.toml", value: "…", reason: "not valid TOML: \(error)")
+        }
+        var flat: [String: String] = [:]
+        for section in table.keys {
+            guard let sub = table[section]?.table else {
+                flat[section] = scalar(table[section])
+                continue
+            }
+            for key in sub.keys { flat["\(section).\(key)"] = scalar(sub[key]) }
+        }
+        return flat
+    }
+
+    private static func scalar(_ value: (any TOMLValueConvertible)?) -> String {
+        guard let value else { return "" }
+        if let s = value.string { return s }
+        if let b = value.bool { return b ? "true" : "false" }
+        if let i = value.int { return String(i) }
+        if let d = value.double { return String(d) }
+        if let array = value.array { return array.map { scalar($0) }.joined(separator: ",") }
+        return value.debugDescription
+    }
+
+    public static func readFile(_ path: String) -> String? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

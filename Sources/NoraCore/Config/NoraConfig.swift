@@ -1,0 +1,127 @@
+/// The whole runtime configuration, after `config.toml` and `NORA_*` overrides are merged.
+/// Field names follow NORA's `config.toml` sections so existing files keep working.
+public struct NoraConfig: Sendable, Equatable {
+    public struct Server: Sendable, Equatable {
+        public var host = "127.0.0.1"
+        public var port = 4000
+        /// External base URL (no trailing slash) used in links clients follow.
+        public var publicURL: String?
+        /// Cap for request bodies that are read whole (JSON documents, metadata), in MiB.
+        public var bodyLimitMB = 2048
+        public init() {}
+    }
+
+    public struct Storage: Sendable, Equatable {
+        public var path = "data/storage"
+        public init() {}
+    }
+
+    public struct Database: Sendable, Equatable {
+        /// `sqlite://<file>` (default: `metadata.sqlite` beside the storage folder) or, later, `postgres://`.
+        public var url: String?
+        public init() {}
+    }
+
+    public struct Auth: Sendable, Equatable {
+        public var enabled = false
+        public var anonymousRead = false
+        public var htpasswdFile = "users.htpasswd"
+        /// Whether `/metrics` is reachable without credentials when auth is on.
+        public var publicMetrics = false
+        public init() {}
+    }
+
+    public struct RateBucket: Sendable, Equatable {
+        public var rps: Double
+        public var burst: Int
+        public init(rps: Double, burst: Int) { self.rps = rps; self.burst = burst }
+    }
+
+    public struct RateLimit: Sendable, Equatable {
+        public var enabled = true
+        /// Failed logins per client IP.
+        public var auth = RateBucket(rps: 1, burst: 5)
+        /// PUT/POST/PATCH/DELETE per client IP.
+        public var upload = RateBucket(rps: 200, burst: 500)
+        /// Every other request per client IP.
+        public var general = RateBucket(rps: 500, burst: 1000)
+        public init() {}
+    }
+
+    public struct Raw: Sendable, Equatable {
+        public var maxFileSize: Int64 = 100 * 1024 * 1024
+        public init() {}
+    }
+
+    public var server = Server()
+    public var storage = Storage()
+    public var database = Database()
+    public var auth = Auth()
+    public var rateLimit = RateLimit()
+    public var registries: Set<RegistryFormat> = Set(RegistryFormat.allCases)
+    public var raw = Raw()
+    public var logLevel = "info"
+
+    public init() {}
+
+    /// The folder holding the database and the storage folder (`data/` by default).
+    public var dataDirectory: String {
+        let trimmed = storage.path.hasSuffix("/") ? String(storage.path.dropLast()) : storage.path
+        guard let slash = trimmed.lastIndex(of: "/") else { return "." }
+        return slash == trimmed.startIndex ? "/" : String(trimmed[..<slash])
+    }
+
+    /// The database URL in force: the configured one or the embedded SQLite file.
+    public var effectiveDatabaseURL: String {
+        database.url ?? "sqlite://\(dataDirectory)/metadata.sqlite"
+    }
+
+    /// True when the host only accepts connections from this machine.
+    public var bindsLoopbackOnly: Bool {
+        let host = server.host.lowercased()
+        return host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+    }
+}
+
+/// The package formats this binary serves; the names are those of `NORA_REGISTRIES_ENABLE`.
+public enum RegistryFormat: String, Sendable, CaseIterable, Hashable {
+    case docker, npm, pypi, cargo, go, maven, raw
+
+    /// Parses NORA's list syntax: `all`, `raw,npm`, `all,-maven`.
+    public static func parseList(_ text: String) throws(ConfigError) -> Set<RegistryFormat> {
+        var result = Set<RegistryFormat>()
+        let items = text.split(separator: ",").map { $0.trimmingCharacters(in: " ").lowercased() }
+        guard !items.isEmpty else { throw ConfigError(key: "NORA_REGISTRIES_ENABLE", value: text, reason: "empty list") }
+        for item in items {
+            if item == "all" { result.formUnion(allCases); continue }
+            let removing = item.hasPrefix("-")
+            let name = removing ? String(item.dropFirst()) : item
+            guard let format = RegistryFormat(rawValue: name == "oci" ? "docker" : name) else {
+                throw ConfigError(key: "NORA_REGISTRIES_ENABLE", value: text,
+                                  reason: "unknown registry '\(name)' (known: all, \(allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            if removing { result.remove(format) } else { result.insert(format) }
+        }
+        return result
+    }
+}
+
+/// A setting that cannot be used; start-up stops with `description` as its one line.
+public struct ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let key: String
+    public let value: String
+    public let reason: String
+    public init(key: String, value: String, reason: String) {
+        self.key = key; self.value = value; self.reason = reason
+    }
+    public var description: String { "invalid configuration: \(key)='\(value)': \(reason)" }
+}
+
+extension StringProtocol {
+    func trimmingCharacters(in set: Character) -> String {
+        var s = Substring(self)
+        while s.first == set { s = s.dropFirst() }
+        while s.last == set { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,59 @@
+/// What a caller may do. Each role includes the ones below it.
+public enum Role: Int, Sendable, Comparable, CaseIterable, CustomStringConvertible {
+    case read = 1, write = 2, admin = 3
+
+    public init?(name: String) {
+        switch name.lowercased() {
+        case "read": self = .read
+        case "write": self = .write
+        case "admin": self = .admin
+        default: return nil
+        }
+    }
+
+    public var name: String {
+        switch self { case .read: "read"; case .write: "write"; case .admin: "admin" }
+    }
+    public var description: String { name }
+    public static func < (a: Role, b: Role) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// The authenticated caller of a request.
+public struct Identity: Sendable, Equatable {
+    public enum Credential: Sendable, Equatable {
+        case password
+        case token(id: String)
+    }
+    public let name: String
+    public let role: Role
+    public let credential: Credential
+
+    public init(name: String, role: Role, credential: Credential) {
+        self.name = name; self.role = role; self.credential = credential
+    }
+}
+
+/// The auth settings that decide whether a request may proceed.
+public struct AccessPolicy: Sendable, Equatable {
+    public let authEnabled: Bool
+    public let anonymousRead: Bool
+
+    public init(authEnabled: Bool, anonymousRead: Bool) {
+        self.authEnabled = authEnabled; self.anonymousRead = anonymousRead
+    }
+
+    /// Until the auth middleware runs, nothing is allowed: forgetting it fails closed.
+    public static let denyAll = AccessPolicy(authEnabled: true, anonymousRead: false)
+
+    /// Throws 401 when credentials are missing and 403 when they are not enough.
+    public func authorize(_ identity: Identity?, needs role: Role) throws(AppError) {
+        guard authEnabled else { return }
+        guard let identity else {
+            if role == .read && anonymousRead { return }
+            throw AppError(.unauthorized, "authentication required")
+        }
+        guard identity.role >= role else {
+            throw AppError(.forbidden, "'\(identity.name)' has the \(identity.role) role; this needs \(role)")
+        }
+    }
+}

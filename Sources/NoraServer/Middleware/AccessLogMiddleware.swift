@@ -1,0 +1,80 @@
+import Hummingbird
+import Logging
+import Metrics
+import NoraCore
+
+/// One structured log line and the HTTP metrics per request.
+///
+/// Metrics: `nora_http_requests_total{format,method,status}`,
+/// `nora_http_request_duration_seconds{format}` (histogram, time to response head),
+/// `nora_http_bytes_in_total` / `nora_http_bytes_out_total{format}` (declared lengths),
+/// `nora_uploads_in_progress` (requests with a body being handled).
+struct AccessLogMiddleware: RouterMiddleware {
+    typealias Context = NoraRequestContext
+
+    let metrics: any MetricsFactory
+    let uploadsInProgress: Meter
+
+    init(metrics: any MetricsFactory) {
+        self.metrics = metrics
+        self.uploadsInProgress = Meter(label: "nora_uploads_in_progress", factory: metrics)
+    }
+
+    func handle(_ request: Request, context: Context,
+                next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        let format = Self.format(of: request.uri.path)
+        let bytesIn = request.headers[.contentLength].flatMap(Int64.init) ?? 0
+        let isUpload = request.method == .put || request.method == .post || request.method == .patch
+        if isUpload { uploadsInProgress.increment() }
+        defer { if isUpload { uploadsInProgress.decrement() } }
+
+        let response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            record(request, context, format: format, status: 499, start: start, bytesIn: bytesIn, bytesOut: 0)
+            throw error
+        }
+        let bytesOut = Int64(response.body.contentLength ?? 0)
+        record(request, context, format: format, status: Int(response.status.code), start: start, bytesIn: bytesIn, bytesOut: bytesOut)
+        return response
+    }
+
+    private func record(_ request: Request, _ context: Context, format: String, status: Int,
+                        start: ContinuousClock.Instant, bytesIn: Int64, bytesOut: Int64) {
+        let elapsed = ContinuousClock.now - start
+        let nanos = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+        Counter(label: "nora_http_requests_total",
+                dimensions: [("format", format), ("method", request.method.rawValue), ("status", String(status))],
+                factory: metrics).increment()
+        Metrics.Timer(label: "nora_http_request_duration_seconds", dimensions: [("format", format)], factory: metrics)
+            .recordNanoseconds(nanos)
+        if bytesIn > 0 { Counter(label: "nora_http_bytes_in_total", dimensions: [("format", format)], factory: metrics).increment(by: bytesIn) }
+        if bytesOut > 0 { Counter(label: "nora_http_bytes_out_total", dimensions: [("format", format)], factory: metrics).increment(by: bytesOut) }
+        guard request.uri.path != "/health" && request.uri.path != "/metrics" && request.uri.path != "/ready" else { return }
+        context.logger.info("request", metadata: [
+            "method": .string(request.method.rawValue), "path": .string(request.uri.path),
+            "status": .stringConvertible(status), "ms": .stringConvertible(Double(nanos / 10_000) / 100),
+            "in": .stringConvertible(bytesIn), "out": .stringConvertible(bytesOut),
+            "client": .string(context.clientAddress), "user": .string(context.annotations.userName ?? "-"),
+        ])
+    }
+
+    /// The metrics label for a path: the format that owns its prefix.
+    static func format(of path: String) -> String {
+        let first = path.dropFirst().prefix { $0 != "/" }
+        switch first {
+        case "v2": return "docker"
+        case "npm": return "npm"
+        case "simple", "pypi": return "pypi"
+        case "cargo": return "cargo"
+        case "go": return "go"
+        case "maven2": return "maven"
+        case "raw": return "raw"
+        case "health", "ready", "metrics": return "ops"
+        case "api": return "api"
+        default: return "other"
+        }
+    }
+}

@@ -1,0 +1,127 @@
+import Hummingbird
+import Logging
+import Metrics
+import NoraAuth
+import NoraCore
+import NoraMetadata
+import NoraRaw
+import NoraStorage
+import Prometheus
+import ServiceLifecycle
+
+/// Assembly: configuration → stores → middleware chain → each enabled format's routes.
+///
+/// Request flow (outermost first): request id → access log + metrics → error rendering →
+/// rate limit → authentication → format router → handler.
+public enum NoraApp {
+    public typealias App = Application<RouterResponder<NoraRequestContext>>
+
+    /// Everything a running registry holds; tests use the parts directly.
+    public struct Parts: Sendable {
+        public let config: NoraConfig
+        public let db: MetadataDatabase
+        public let store: any BlobStore
+        public let tokens: TokenStore
+        public let metrics: PrometheusCollectorRegistry
+    }
+
+    /// Opens the stores and applies every module's migrations.
+    public static func open(config: NoraConfig, logger: Logger, metrics: PrometheusCollectorRegistry) async throws -> Parts {
+        let store: any BlobStore
+        do {
+            store = ValidatingBlobStore(try await FileBlobStore(root: config.storage.path), metrics: PrometheusMetricsFactory(registry: metrics))
+        } catch {
+            throw StartupError("NORA_STORAGE_PATH='\(config.storage.path)': cannot create the storage folder (\(error))")
+        }
+        let db: MetadataDatabase
+        do {
+            db = try await MetadataDatabase.open(url: config.effectiveDatabaseURL, logger: logger)
+        } catch {
+            throw StartupError("NORA_DATABASE_URL='\(config.effectiveDatabaseURL)': cannot open the database (\(error))")
+        }
+        do {
+            try await db.migrate(migrations)
+        } catch {
+            await db.close()
+            throw StartupError("database migration failed: \(error)")
+        }
+        return Parts(config: config, db: db, store: store, tokens: TokenStore(db: db), metrics: metrics)
+    }
+
+    /// Every module's schema steps, in dependency order.
+    static let migrations: [Migration] = TokenStore.migrations + RawRegistry.migrations
+
+    /// Builds the router with every middleware and the enabled formats.
+    public static func router(parts: Parts, users: Htpasswd) -> Router<NoraRequestContext> {
+        let config = parts.config
+        let router = Router(context: NoraRequestContext.self)
+        let factory = PrometheusMetricsFactory(registry: parts.metrics)
+        router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: AccessLogMiddleware(metrics: factory))
+        router.add(middleware: ErrorMiddleware(dialects: [("/raw", JSONErrorDialect()), ("/api", JSONErrorDialect())],
+                                               fallback: JSONErrorDialect()))
+        if config.rateLimit.enabled {
+            router.add(middleware: RateLimitMiddleware(
+                uploads: RateLimiter(rate: config.rateLimit.upload.rps, burst: config.rateLimit.upload.burst),
+                general: RateLimiter(rate: config.rateLimit.general.rps, burst: config.rateLimit.general.burst)))
+        }
+        let failedLogins = config.rateLimit.enabled ? RateLimiter(rate: config.rateLimit.auth.rps, burst: config.rateLimit.auth.burst) : nil
+        router.add(middleware: AuthMiddleware(
+            authenticator: Authenticator(users: users, tokens: parts.tokens),
+            policy: AccessPolicy(authEnabled: config.auth.enabled, anonymousRead: config.auth.anonymousRead),
+            failedLogins: failedLogins))
+
+        OperationsRoutes(db: parts.db, store: parts.store, registry: parts.metrics, publicMetrics: config.auth.publicMetrics)
+            .register(on: router)
+        TokenAPI(tokens: parts.tokens).register(on: router)
+        if config.registries.contains(.raw) {
+            RawRegistry(db: parts.db, store: parts.store, maxFileSize: config.raw.maxFileSize).register(on: router)
+        }
+        return router
+    }
+
+    /// Reads the htpasswd file when auth is on; a missing file or a non-bcrypt hash stops start-up.
+    public static func loadUsers(config: NoraConfig) throws -> Htpasswd {
+        guard config.auth.enabled else { return .empty }
+        guard let text = ConfigLoader.readFile(config.auth.htpasswdFile) else {
+            throw StartupError("NORA_AUTH_HTPASSWD_FILE='\(config.auth.htpasswdFile)': file cannot be read (auth is enabled)")
+        }
+        do {
+            return try Htpasswd(contents: text, source: config.auth.htpasswdFile)
+        } catch {
+            throw StartupError("NORA_AUTH_HTPASSWD_FILE='\(config.auth.htpasswdFile)': \(error)")
+        }
+    }
+
+    /// The whole application: server, upload sweeper, and database shutdown.
+    public static func application(config: NoraConfig, logger: Logger, metrics: PrometheusCollectorRegistry) async throws -> App {
+        let users = try loadUsers(config: config)
+        let parts = try await open(config: config, logger: logger, metrics: metrics)
+        let router = router(parts: parts, users: users)
+        let host = config.server.host, port = config.server.port
+        let db = parts.db
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: "nora"),
+            services: [
+                UploadSweeper(store: parts.store, maxIdleSeconds: 30 * 60, intervalSeconds: 5 * 60, logger: logger),
+                DatabaseCloser { await db.close() },
+            ],
+            onServerRunning: { channel in
+                logger.info("nora listening", metadata: [
+                    "address": .string(channel.localAddress?.description ?? "\(host):\(port)"),
+                    "storage": .string(config.storage.path), "database": .string(config.effectiveDatabaseURL),
+                    "auth": .stringConvertible(config.auth.enabled),
+                    "registries": .string(config.registries.map(\.rawValue).sorted().joined(separator: ",")),
+                ])
+            },
+            logger: logger
+        )
+    }
+}
+
+/// A start-up failure worded for the operator: one line naming the setting.
+public struct StartupError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

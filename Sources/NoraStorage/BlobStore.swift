@@ -1,0 +1,96 @@
+import NIOCore
+import NoraCore
+
+/// Content-addressed storage for artifact bytes. Every format stores its files here,
+/// keyed by digest, so identical content is kept once whatever format uploaded it.
+///
+/// Bodies are streamed in and out: an implementation never holds a whole blob in memory.
+/// Every backend (files now, S3 later) must pass `NoraStorageConformance`, and is used
+/// behind `ValidatingBlobStore`, which checks every key before the backend sees it.
+public protocol BlobStore: Sendable {
+    /// Streams `body` into the store, hashing while writing. With `expected`, a different
+    /// digest stores nothing and throws `digestMismatch`; beyond `limit` bytes nothing is
+    /// stored and `tooLarge` is thrown. Storing content that already exists is a success.
+    func put<Body: AsyncSequence & Sendable>(
+        _ body: Body, algorithm: Digest.Algorithm, expected: Digest?, limit: Int64?
+    ) async throws -> BlobInfo where Body.Element == ByteBuffer
+
+    /// Size of a stored blob, or nil when absent.
+    func stat(_ digest: Digest) async throws -> BlobInfo?
+
+    /// Streams the blob (or the inclusive byte `range` of it) to `sink`, chunk by chunk,
+    /// waiting for each chunk to be consumed before reading the next.
+    func read(_ digest: Digest, range: ClosedRange<Int64>?,
+              into sink: (ByteBuffer) async throws -> Void) async throws
+
+    /// Removes a blob; false when it was not there.
+    @discardableResult
+    func delete(_ digest: Digest) async throws -> Bool
+
+    /// Every stored digest, in no particular order.
+    func list(_ each: @Sendable (Digest) async throws -> Void) async throws
+
+    // MARK: Resumable uploads
+
+    /// Opens an empty upload area.
+    func startUpload() async throws -> UploadID
+    /// Appends `body` at the end of the upload and returns its new total size;
+    /// beyond `limit` total bytes the append is refused and the upload keeps its old size.
+    func append<Body: AsyncSequence & Sendable>(
+        _ body: Body, to upload: UploadID, limit: Int64?
+    ) async throws -> Int64 where Body.Element == ByteBuffer
+    /// Current size of an upload, or nil when there is no such upload.
+    func uploadSize(_ upload: UploadID) async throws -> Int64?
+    /// Turns the upload into a blob if its content has the `expected` digest; on mismatch
+    /// the upload is discarded and nothing is stored.
+    func commit(_ upload: UploadID, expected: Digest) async throws -> BlobInfo
+    /// Discards an upload; no error when it is already gone.
+    func cancel(_ upload: UploadID) async throws
+    /// Uploads (and abandoned temporary files) last written before `cutoffSeconds` ago are removed.
+    func sweep(olderThan cutoffSeconds: Int64) async throws -> Int
+
+    /// Throws when the store cannot be written (readiness probe).
+    func checkHealth() async throws
+}
+
+/// A stored blob's identity and size.
+public struct BlobInfo: Sendable, Hashable {
+    public let digest: Digest
+    public let size: Int64
+    public init(digest: Digest, size: Int64) { self.digest = digest; self.size = size }
+}
+
+/// Names an upload area. Opaque to clients, validated like every storage key.
+public struct UploadID: Sendable, Hashable, CustomStringConvertible {
+    public let value: String
+    public init(validating value: String) throws(StorageError) {
+        guard (8...64).contains(value.utf8.count),
+              value.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x7a) || $0 == 0x2d })
+        else { throw StorageError.invalidKey("upload id '\(value.prefix(80))'") }
+        self.value = value
+    }
+    public var description: String { value }
+}
+
+/// What a storage backend can fail with; each format maps these to its own wire errors.
+public enum StorageError: Error, Equatable, Sendable, CustomStringConvertible {
+    case notFound
+    case uploadUnknown
+    case digestMismatch(expected: Digest, actual: Digest)
+    case tooLarge(limit: Int64)
+    case invalidKey(String)
+    case rangeNotSatisfiable(size: Int64)
+    case io(String)
+
+    public var description: String {
+        switch self {
+        case .notFound: "blob not found"
+        case .uploadUnknown: "upload not found"
+        case .digestMismatch(let e, let a): "digest mismatch: expected \(e), content is \(a)"
+        case .tooLarge(let limit): "content exceeds the limit of \(limit) bytes"
+        case .invalidKey(let key): "invalid storage key: \(key)"
+        case .rangeNotSatisfiable(let size): "range not satisfiable for \(size) bytes"
+        case .io(let message): "storage I/O error: \(message)"
+        }
+    }
+}

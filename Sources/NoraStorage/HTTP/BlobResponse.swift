@@ -1,0 +1,29 @@
+import Hummingbird
+import NIOCore
+import NoraCore
+
+/// Serves a stored blob over HTTP: `Range` → 206/416, HEAD with the true length,
+/// `Accept-Ranges`, and a body streamed from the store with back-pressure.
+public enum BlobResponse {
+    /// `headers` carries the format's own fields (content type, ETag, …).
+    public static func make(store: any BlobStore, blob: BlobInfo, request: Request, headers: HTTPFields,
+                            allowRange: Bool = true) throws(AppError) -> Response {
+        var headers = headers
+        headers[.acceptRanges] = "bytes"
+        let range = request.method == .head || !allowRange ? nil : try ByteRange.resolve(request.headers[.range], size: blob.size)
+        let length = range.map { $0.upperBound - $0.lowerBound + 1 } ?? blob.size
+        headers[.contentLength] = String(length)
+        var status = HTTPResponse.Status.ok
+        if let range {
+            status = .partialContent
+            headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(blob.size)"
+        }
+        guard request.method != .head, length > 0 else { return Response(status: status, headers: headers, body: .init()) }
+        let digest = blob.digest
+        let body = ResponseBody(contentLength: Int(length)) { writer in
+            try await store.read(digest, range: range) { chunk in try await writer.write(chunk) }
+            try await writer.finish(nil)
+        }
+        return Response(status: status, headers: headers, body: body)
+    }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Metrics
+import NoraAuth
+import NoraCore
+import NoraMetadata
+import NoraServer
+import Prometheus
+
+@main
+struct Nora: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nora",
+        abstract: "A multi-format artifact registry: OCI/Docker, npm, PyPI, Cargo, Go, Maven and raw files.",
+        discussion: """
+        Configuration comes from config.toml (NORA_CONFIG_PATH, else ./config.toml when present)
+        overridden by NORA_* environment variables. Run 'nora serve --help' for the list.
+        """,
+        version: NoraVersion.current,
+        subcommands: [Serve.self, TokenCommand.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+/// Loads the configuration or stops with the one-line reason.
+func loadConfiguration() throws -> NoraConfig {
+    do {
+        let (config, warnings) = try ConfigLoader.load()
+        for warning in warnings { FileHandleOutput.stderr("warning: \(warning)") }
+        return config
+    } catch {
+        throw ValidationError(error.description)
+    }
+}
+
+func makeLogger(_ config: NoraConfig) -> Logger {
+    var logger = Logger(label: "nora")
+    logger.logLevel = Logger.Level(rawValue: config.logLevel) ?? .info
+    return logger
+}
+
+enum FileHandleOutput {
+    static func stderr(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}

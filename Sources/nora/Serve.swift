@@ -1,0 +1,54 @@
+import ArgumentParser
+import Logging
+import Metrics
+import NoraCore
+import NoraServer
+import Prometheus
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Start the registry (the default command).",
+        discussion: """
+        Settings (config.toml key — environment variable — default):
+          server.host            NORA_HOST                     127.0.0.1 (a non-loopback host needs NORA_PUBLIC_URL)
+          server.port            NORA_PORT                     4000
+          server.public_url      NORA_PUBLIC_URL               (none) external base URL used in links
+          server.body_limit_mb   NORA_BODY_LIMIT_MB            2048   limit for bodies read whole
+          storage.path           NORA_STORAGE_PATH             data/storage
+          database.url           NORA_DATABASE_URL             sqlite://<storage parent>/metadata.sqlite
+          auth.enabled           NORA_AUTH_ENABLED             false
+          auth.anonymous_read    NORA_AUTH_ANONYMOUS_READ      false
+          auth.htpasswd_file     NORA_AUTH_HTPASSWD_FILE       users.htpasswd (bcrypt entries only)
+          auth.public_metrics    NORA_AUTH_PUBLIC_METRICS      false
+          rate_limit.enabled     NORA_RATE_LIMIT_ENABLED       true
+          rate_limit.auth_rps / auth_burst        NORA_RATE_LIMIT_AUTH_RPS / _BURST       1 / 5 (failed logins per IP)
+          rate_limit.upload_rps / upload_burst    NORA_RATE_LIMIT_UPLOAD_RPS / _BURST     200 / 500
+          rate_limit.general_rps / general_burst  NORA_RATE_LIMIT_GENERAL_RPS / _BURST    500 / 1000
+          registries.enable      NORA_REGISTRIES_ENABLE        all (e.g. "raw,npm" or "all,-maven")
+          raw.max_file_size      NORA_RAW_MAX_FILE_SIZE        104857600 (bytes)
+          log.level              NORA_LOG_LEVEL                info
+        The config file is NORA_CONFIG_PATH, else ./config.toml when present.
+        An invalid value stops start-up with one line naming the key and the value.
+        SIGTERM or SIGINT shut the server down gracefully.
+        """
+    )
+
+    func run() async throws {
+        let config = try loadConfiguration()
+        let logger = makeLogger(config)
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = logger.logLevel
+            return handler
+        }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let app: NoraApp.App
+        do {
+            app = try await NoraApp.application(config: config, logger: logger, metrics: registry)
+        } catch let error as StartupError {
+            throw ValidationError(error.description)
+        }
+        try await app.runService()
+    }
+}
