@@ -87,8 +87,11 @@ let package = Package(
         .testTarget(name: "NoraMetadataTests", dependencies: ["NoraMetadata"]),
         .testTarget(name: "NoraAuthTests", dependencies: ["NoraAuth", "NoraMetadata"]),
         .testTarget(name: "NoraServerTests", dependencies: [
-            "NoraServer", "NoraRaw", "NoraAuth",
+            "NoraServer", "NoraRaw", "NoraAuth", "NoraCore", "NoraMetadata",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
     ]
 )

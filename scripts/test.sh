@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The one test command (README "Test"): installs what the tests need (idempotently),
+# builds nora in debug, runs the Swift unit/router/conformance tests, then the
+# end-to-end tests that drive the built binary with real clients.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# --- tools the end-to-end tests drive ---------------------------------------
+missing=()
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v htpasswd >/dev/null 2>&1 || missing+=(apache2-utils)
+command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-venv)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+VENV=.venv-test
+if [ ! -x "$VENV/bin/pytest" ]; then
+  python3 -m venv "$VENV"
+  env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null "$VENV/bin/pip" install -q --disable-pip-version-check pytest
+fi
+
+# --- build and Swift tests ----------------------------------------------------
+swift build --build-tests
+swift test --skip-build
+
+# --- end-to-end tests against the built binary ------------------------------------
+NORA_BIN="$(swift build --show-bin-path)/nora" "$VENV/bin/pytest" -q tests/e2e "$@"
