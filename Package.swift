@@ -31,6 +31,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .target(name: "NoraStorage", dependencies: [
             "NoraCore",
@@ -69,8 +70,16 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "SQLKit", package: "sql-kit"),
         ]),
+        .target(name: "NoraOCI", dependencies: [
+            "NoraCore", "NoraStorage", "NoraMetadata", "NoraAuth",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "SQLKit", package: "sql-kit"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         .target(name: "NoraServer", dependencies: [
-            "NoraCore", "NoraStorage", "NoraMetadata", "NoraAuth", "NoraRaw",
+            "NoraCore", "NoraStorage", "NoraMetadata", "NoraAuth", "NoraRaw", "NoraOCI",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -86,6 +95,7 @@ let package = Package(
         .testTarget(name: "NoraStorageTests", dependencies: ["NoraStorage", "NoraStorageConformance"]),
         .testTarget(name: "NoraMetadataTests", dependencies: ["NoraMetadata"]),
         .testTarget(name: "NoraAuthTests", dependencies: ["NoraAuth", "NoraMetadata"]),
+        .testTarget(name: "NoraOCITests", dependencies: ["NoraOCI", "NoraCore"]),
         .testTarget(name: "NoraServerTests", dependencies: [
             "NoraServer", "NoraRaw", "NoraAuth", "NoraCore", "NoraMetadata",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -19,11 +19,19 @@ public struct Authenticator: Sendable {
 
     let users: Htpasswd
     let tokens: TokenStore?
+    let signedTokens: [any SignedTokenVerifier]
     private let cache = VerifiedPasswordCache()
 
-    public init(users: Htpasswd, tokens: TokenStore?) {
+    public init(users: Htpasswd, tokens: TokenStore?, signedTokens: [any SignedTokenVerifier] = []) {
         self.users = users
         self.tokens = tokens
+        self.signedTokens = signedTokens
+    }
+
+    /// Checks a user name and password (or token as password) without a header: token services use it.
+    public func authenticate(user: String, password: String) async throws -> Outcome {
+        if password.hasPrefix(TokenStore.secretPrefix), let identity = try await token(password) { return .identified(identity) }
+        return await verifyPassword(user: user, password: password)
     }
 
     public func authenticate(authorization: String?) async throws -> Outcome {
@@ -50,9 +58,24 @@ public struct Authenticator: Sendable {
         }
     }
 
+    /// Whether the user or API token a refresh token was issued for still exists.
+    public func isStillValid(name: String, credential: String) async throws -> Bool {
+        if credential == "password" { return users.contains(name) }
+        if credential.hasPrefix("token:"), let tokens {
+            return try await tokens.exists(id: String(credential.dropFirst("token:".count)))
+        }
+        return false
+    }
+
     private func token(_ secret: String) async throws -> Identity? {
-        guard let tokens else { return nil }
-        return try await tokens.identity(forSecret: secret)
+        if secret.hasPrefix(TokenStore.secretPrefix) {
+            guard let tokens else { return nil }
+            return try await tokens.identity(forSecret: secret)
+        }
+        for verifier in signedTokens {
+            if let identity = try await verifier.identity(forSignedToken: secret) { return identity }
+        }
+        return nil
     }
 
     private func verifyPassword(user: String, password: String) async -> Outcome {
@@ -95,4 +118,10 @@ final class VerifiedPasswordCache: Sendable {
             entries[key] = expiry
         }
     }
+}
+
+/// A format's own bearer tokens (the OCI token service's signed tokens).
+public protocol SignedTokenVerifier: Sendable {
+    /// The identity and scope the token stands for, or nil when it is not valid.
+    func identity(forSignedToken token: String) async throws -> Identity?
 }

@@ -86,6 +86,12 @@ public struct TokenStore: Sendable {
         }
     }
 
+    public func exists(id: String) async throws -> Bool {
+        guard let row = try await db.reader.select().columns("expires_at").from("api_tokens").where("id", .equal, id).first() else { return false }
+        if let expires = try row.decode(column: "expires_at", as: Int64?.self), expires <= Clock.nowSeconds() { return false }
+        return true
+    }
+
     /// The identity a secret stands for, or nil when it is unknown or expired.
     public func identity(forSecret secret: String) async throws -> Identity? {
         guard secret.hasPrefix(Self.secretPrefix), secret.utf8.count == Self.secretPrefix.utf8.count + 64 else { return nil }

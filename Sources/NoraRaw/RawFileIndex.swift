@@ -26,6 +26,16 @@ struct RawFileIndex: Sendable {
         let type: String  // "file" | "directory"
         let size: Int64?
         let modified: Int64?
+
+        /// Every entry has the same keys; `size` and `modified` are null for folders.
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(name, forKey: .name)
+            try c.encode(type, forKey: .type)
+            try c.encode(size, forKey: .size)
+            try c.encode(modified, forKey: .modified)
+        }
+        enum CodingKeys: String, CodingKey { case name, type, size, modified }
     }
 
     static let migrations: [Migration] = [

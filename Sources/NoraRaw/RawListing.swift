@@ -11,6 +11,15 @@ struct RawListing {
         let path: String
         let entries: [RawFileIndex.Entry]
         let next: String?
+
+        /// `next` is always present (null on the last page), so clients can test it without a key check.
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(path, forKey: .path)
+            try c.encode(entries, forKey: .entries)
+            try c.encode(next, forKey: .next)
+        }
+        enum CodingKeys: String, CodingKey { case path, entries, next }
     }
 
     func respond(folder: ArtifactPath?, request: Request) async throws -> Response {

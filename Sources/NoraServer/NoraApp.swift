@@ -4,6 +4,7 @@ import Metrics
 import NoraAuth
 import NoraCore
 import NoraMetadata
+import NoraOCI
 import NoraRaw
 import NoraStorage
 import Prometheus
@@ -22,6 +23,8 @@ public enum NoraApp {
         public let db: MetadataDatabase
         public let store: any BlobStore
         public let tokens: TokenStore
+        /// Signs the OCI token service's bearer tokens (key shared by replicas through the database).
+        public let signer: SignedTokens
         public let metrics: PrometheusCollectorRegistry
     }
 
@@ -45,35 +48,42 @@ public enum NoraApp {
             await db.close()
             throw StartupError("database migration failed: \(error)")
         }
-        return Parts(config: config, db: db, store: store, tokens: TokenStore(db: db), metrics: metrics)
+        let signer = try await SignedTokens.load(db: db, name: "oci-token-hs256", issuer: "nora")
+        return Parts(config: config, db: db, store: store, tokens: TokenStore(db: db), signer: signer, metrics: metrics)
     }
 
     /// Every module's schema steps, in dependency order.
-    static let migrations: [Migration] = TokenStore.migrations + RawRegistry.migrations
+    static let migrations: [Migration] = TokenStore.migrations + SignedTokens.migrations + RawRegistry.migrations
+        + OCIRegistry.migrations
 
     /// Builds the router with every middleware and the enabled formats.
     public static func router(parts: Parts, users: Htpasswd) -> Router<NoraRequestContext> {
         let config = parts.config
         let router = Router(context: NoraRequestContext.self)
         let factory = PrometheusMetricsFactory(registry: parts.metrics)
+        let policy = AccessPolicy(authEnabled: config.auth.enabled, anonymousRead: config.auth.anonymousRead)
+        let authenticator = Authenticator(users: users, tokens: parts.tokens, signedTokens: [OCITokenVerifier(signer: parts.signer)])
+        let oci = OCIRegistry(db: parts.db, store: parts.store, signer: parts.signer, authenticator: authenticator,
+                              policy: policy, publicURL: config.server.publicURL)
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: AccessLogMiddleware(metrics: factory))
-        router.add(middleware: ErrorMiddleware(dialects: [("/raw", JSONErrorDialect()), ("/api", JSONErrorDialect())],
-                                               fallback: JSONErrorDialect()))
+        router.add(middleware: ErrorMiddleware(
+            dialects: [("/v2", oci.errorDialect), ("/raw", JSONErrorDialect()), ("/api", JSONErrorDialect())],
+            fallback: JSONErrorDialect()))
         if config.rateLimit.enabled {
             router.add(middleware: RateLimitMiddleware(
                 uploads: RateLimiter(rate: config.rateLimit.upload.rps, burst: config.rateLimit.upload.burst),
                 general: RateLimiter(rate: config.rateLimit.general.rps, burst: config.rateLimit.general.burst)))
         }
         let failedLogins = config.rateLimit.enabled ? RateLimiter(rate: config.rateLimit.auth.rps, burst: config.rateLimit.auth.burst) : nil
-        router.add(middleware: AuthMiddleware(
-            authenticator: Authenticator(users: users, tokens: parts.tokens),
-            policy: AccessPolicy(authEnabled: config.auth.enabled, anonymousRead: config.auth.anonymousRead),
-            failedLogins: failedLogins))
+        router.add(middleware: AuthMiddleware(authenticator: authenticator, policy: policy, failedLogins: failedLogins))
 
         OperationsRoutes(db: parts.db, store: parts.store, registry: parts.metrics, publicMetrics: config.auth.publicMetrics)
             .register(on: router)
         TokenAPI(tokens: parts.tokens).register(on: router)
+        if config.registries.contains(.docker) {
+            oci.register(on: router)
+        }
         if config.registries.contains(.raw) {
             RawRegistry(db: parts.db, store: parts.store, maxFileSize: config.raw.maxFileSize).register(on: router)
         }
@@ -105,6 +115,7 @@ public enum NoraApp {
             configuration: .init(address: .hostname(host, port: port), serverName: "nora"),
             services: [
                 UploadSweeper(store: parts.store, maxIdleSeconds: 30 * 60, intervalSeconds: 5 * 60, logger: logger),
+                OCIRegistry.uploadExpiry(db: parts.db, store: parts.store),
                 DatabaseCloser { await db.close() },
             ],
             onServerRunning: { channel in

@@ -46,7 +46,7 @@ public struct FileBlobStore: BlobStore {
             try await place(temp, as: digest)
             return BlobInfo(digest: digest, size: size)
         } catch {
-            try? await fs.removeItem(at: path(temp), strategy: .platformDefault, recursively: false)
+            _ = try? await fs.removeItem(at: path(temp), strategy: .platformDefault, recursively: false)
             throw Self.mapped(error)
         }
     }

@@ -23,13 +23,24 @@ public struct Identity: Sendable, Equatable {
     public enum Credential: Sendable, Equatable {
         case password
         case token(id: String)
+        /// A short-lived signed token from a format's token service (the OCI `/v2/token`).
+        case signed(origin: String)
     }
     public let name: String
     public let role: Role
     public let credential: Credential
+    /// When set, the only actions allowed, as `<type>:<name>:<action>` strings
+    /// (e.g. `repository:team/app:pull`); nil means the role alone decides.
+    public let scope: Set<String>?
 
-    public init(name: String, role: Role, credential: Credential) {
-        self.name = name; self.role = role; self.credential = credential
+    public init(name: String, role: Role, credential: Credential, scope: Set<String>? = nil) {
+        self.name = name; self.role = role; self.credential = credential; self.scope = scope
+    }
+
+    /// Whether the scope (if any) grants `action` on `resource` (e.g. `repository:team/app`).
+    public func scopeAllows(_ resource: String, _ action: String) -> Bool {
+        guard let scope else { return true }
+        return scope.contains("\(resource):\(action)") || scope.contains("\(resource):*")
     }
 }
 

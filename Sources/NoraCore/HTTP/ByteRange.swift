@@ -12,17 +12,23 @@ public enum ByteRange {
         let unsatisfiable = AppError(.rangeNotSatisfiable, "range \(spec) not satisfiable for \(size) bytes",
                                      headers: [.contentRange: "bytes */\(size)"])
         if first.isEmpty {
-            guard let suffix = Int64(last) else { return nil }
+            guard let suffix = position(last) else { return nil }
             guard suffix > 0, size > 0 else { throw unsatisfiable }
             return max(0, size - suffix)...(size - 1)
         }
-        guard let start = Int64(first), start >= 0 else { return nil }
+        guard let start = position(first) else { return nil }
         let end: Int64
         if last.isEmpty { end = size - 1 } else {
-            guard let e = Int64(last), e >= start else { return nil }
+            guard let e = position(last), e >= start else { return nil }
             end = min(e, size - 1)
         }
         guard start < size else { throw unsatisfiable }
         return start...end
+    }
+
+    /// A byte position: one or more ASCII digits (RFC 9110 `1*DIGIT`; no sign), nil otherwise.
+    private static func position(_ text: Substring) -> Int64? {
+        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        return Int64(text)
     }
 }

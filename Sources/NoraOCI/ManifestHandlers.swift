@@ -1,0 +1,65 @@
+import Hummingbird
+import NoraCore
+import NoraStorage
+
+
+extension OCIRegistry {
+    func getManifest(_ name: RepositoryName, _ ref: String, _ request: Request, _ context: NoraRequestContext) async throws -> Response {
+        try authorize(context, name, "pull")
+        let reference = try ManifestReference(ref)
+        guard let manifest = try await index.manifest(reference, in: name) else {
+            throw OCIError(.manifestUnknown, "\(name):\(reference)")
+        }
+        let headers: HTTPFields = [
+            .contentType: manifest.mediaType, OCIHeaders.contentDigest: manifest.digest.description,
+            .eTag: EntityTag.quoted(manifest.digest.description),
+        ]
+        return try BlobResponse.make(store: store, blob: BlobInfo(digest: manifest.digest, size: manifest.size),
+                                     request: request, headers: headers, allowRange: false)
+    }
+
+    func putManifest(_ name: RepositoryName, _ ref: String, _ request: Request, _ context: NoraRequestContext) async throws -> Response {
+        try authorize(context, name, "push")
+        let reference = try ManifestReference(ref)
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > Self.maxManifestSize {
+            throw OCIError(.sizeInvalid, "manifest exceeds \(Self.maxManifestSize) bytes", status: .contentTooLarge)
+        }
+        let body: ByteBuffer
+        do { body = try await request.body.collect(upTo: Self.maxManifestSize) } catch {
+            throw OCIError(.sizeInvalid, "manifest exceeds \(Self.maxManifestSize) bytes", status: .contentTooLarge)
+        }
+        let bytes = Array(body.readableBytesView)
+        var digest = Digest.of(bytes)
+        var tag: String?
+        switch reference {
+        case .digest(let expected):
+            digest = Digest.of(bytes, algorithm: expected.algorithm)
+            guard digest == expected else { throw OCIError(.digestInvalid, "manifest digest is \(digest), not \(expected)") }
+        case .tag(let name):
+            tag = name
+        }
+        let manifest = try ParsedManifest(bytes: bytes, contentType: request.headers[.contentType])
+        // Checked here to avoid storing bytes for a manifest that will be refused; the
+        // transaction in putManifest checks again and decides.
+        for required in manifest.requiredBlobs where try await index.linkedBlob(required, in: name) == nil {
+            throw OCIError(.manifestBlobUnknown, "blob \(required) is not in \(name)")
+        }
+        _ = try await store.put(InMemoryBody(bytes), algorithm: digest.algorithm, expected: digest, limit: nil)
+        try await index.putManifest(manifest, digest: digest, size: Int64(bytes.count), tag: tag, in: name)
+        var headers: HTTPFields = [.location: "/v2/\(name)/manifests/\(digest)", OCIHeaders.contentDigest: digest.description]
+        if let subject = manifest.subjectDigest { headers[OCIHeaders.subject] = subject.description }
+        context.logger.info("manifest stored", metadata: ["repository": .string(name.value), "reference": .string(ref)])
+        return Response(status: .created, headers: headers)
+    }
+
+    func deleteManifest(_ name: RepositoryName, _ ref: String, _ context: NoraRequestContext) async throws -> Response {
+        try authorize(context, name, "delete")
+        switch try ManifestReference(ref) {
+        case .digest(let digest):
+            guard try await index.deleteManifest(digest, in: name) else { throw OCIError(.manifestUnknown, "\(name)@\(digest)") }
+        case .tag(let tag):
+            guard try await index.deleteTag(tag, in: name) else { throw OCIError(.manifestUnknown, "\(name):\(tag)") }
+        }
+        return Response(status: .accepted)
+    }
+}
