@@ -86,6 +86,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "SQLKit", package: "sql-kit"),
         ]),
         .executableTarget(name: "nora", dependencies: [
             "NoraCore", "NoraServer", "NoraAuth", "NoraMetadata",

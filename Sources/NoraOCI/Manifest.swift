@@ -61,7 +61,9 @@ public struct ParsedManifest: Sendable {
             throw OCIError(.manifestInvalid, "manifest is not valid JSON of the expected shape")
         }
         guard wire.schemaVersion == 2 else { throw OCIError(.manifestInvalid, "schemaVersion must be 2 (schema 1 is not supported)") }
-        let declared = contentType.map { $0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces) }
+        // An empty or parameter-only Content-Type counts as absent (and must not trap).
+        let declared = contentType.flatMap { $0.split(separator: ";").first }
+            .map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
         if let declared, let field = wire.mediaType, declared != field {
             throw OCIError(.manifestInvalid, "Content-Type \(declared) does not match the manifest's mediaType \(field)")
         }

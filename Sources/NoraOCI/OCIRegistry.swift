@@ -10,6 +10,8 @@ import NoraStorage
 /// (repository names may contain `blobs`, `manifests`, `tags`), then a small handler runs.
 public struct OCIRegistry: Sendable {
     public static let migrations = OCISchema.migrations
+    /// Manifests are blobs too; blob links keep layers a repository may serve.
+    public static let blobReferences = [BlobReferenceColumn("oci_manifests", "digest"), BlobReferenceColumn("oci_blob_links", "digest")]
     /// Idle upload sessions expire after this long.
     public static let uploadIdleSeconds: Int64 = 30 * 60
     /// Concurrent (non-expired) upload sessions allowed before 429.

@@ -27,8 +27,8 @@ public protocol BlobStore: Sendable {
     @discardableResult
     func delete(_ digest: Digest) async throws -> Bool
 
-    /// Every stored digest, in no particular order.
-    func list(_ each: @Sendable (Digest) async throws -> Void) async throws
+    /// Every stored blob (with its size and last write time), in no particular order.
+    func list(_ each: @Sendable (BlobInfo) async throws -> Void) async throws
 
     // MARK: Resumable uploads
 
@@ -53,11 +53,14 @@ public protocol BlobStore: Sendable {
     func checkHealth() async throws
 }
 
-/// A stored blob's identity and size.
+/// A stored blob's identity and size, and when it was last written (Unix seconds) where known.
 public struct BlobInfo: Sendable, Hashable {
     public let digest: Digest
     public let size: Int64
-    public init(digest: Digest, size: Int64) { self.digest = digest; self.size = size }
+    public let modifiedAt: Int64?
+    public init(digest: Digest, size: Int64, modifiedAt: Int64? = nil) {
+        self.digest = digest; self.size = size; self.modifiedAt = modifiedAt
+    }
 }
 
 /// Names an upload area. Opaque to clients, validated like every storage key.

@@ -54,7 +54,7 @@ public struct FileBlobStore: BlobStore {
     public func stat(_ digest: Digest) async throws -> BlobInfo? {
         guard let info = try await fs.info(forFileAt: path(.blob(digest)), infoAboutSymbolicLink: false),
               info.type == .regular else { return nil }
-        return BlobInfo(digest: digest, size: info.size)
+        return BlobInfo(digest: digest, size: info.size, modifiedAt: Int64(info.lastDataModificationTime.seconds))
     }
 
     public func read(_ digest: Digest, range: ClosedRange<Int64>?,
@@ -79,12 +79,14 @@ public struct FileBlobStore: BlobStore {
         try await fs.removeItem(at: path(.blob(digest)), strategy: .platformDefault, recursively: false) > 0
     }
 
-    public func list(_ each: @Sendable (Digest) async throws -> Void) async throws {
+    public func list(_ each: @Sendable (BlobInfo) async throws -> Void) async throws {
         for algorithm in Digest.Algorithm.allCases {
             let base = "\(root)/blobs/\(algorithm.rawValue)"
             for fanout in try await names(in: base) {
                 for name in try await names(in: "\(base)/\(fanout)") {
-                    if let digest = try? Digest(algorithm: algorithm, hex: name) { try await each(digest) }
+                    if let digest = try? Digest(algorithm: algorithm, hex: name), let info = try await stat(digest) {
+                        try await each(info)
+                    }
                 }
             }
         }

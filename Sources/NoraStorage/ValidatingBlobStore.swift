@@ -47,7 +47,7 @@ public struct ValidatingBlobStore: BlobStore {
         return try await base.delete(digest)
     }
 
-    public func list(_ each: @Sendable (Digest) async throws -> Void) async throws {
+    public func list(_ each: @Sendable (BlobInfo) async throws -> Void) async throws {
         try await base.list(each)
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NoraCore
@@ -39,6 +40,7 @@ public enum BlobStoreConformance {
         "listAndDelete": listAndDelete,
         "invalidKeysRefused": invalidKeysRefused,
         "sweepRemovesAbandonedUploads": sweepRemovesAbandonedUploads,
+        "statReportsWriteTime": statReportsWriteTime,
     ]
 
     public static var names: [String] { checks.keys.sorted() }
@@ -233,6 +235,19 @@ public enum BlobStoreConformance {
         try expect(try await s.store.uploadSize(id) == nil, "sweep kept an expired upload")
     }
 
+    /// Garbage collection spares blobs written within its grace period, so every backend must say when.
+    static func statReportsWriteTime(_ s: Subject) async throws {
+        let info = try await s.store.put(Chunks([Array("timed".utf8)]), algorithm: .sha256, expected: nil, limit: nil)
+        let now = Int64(Date().timeIntervalSince1970)
+        let stat = try await s.store.stat(info.digest)
+        let written = try stat?.modifiedAt ?? { throw Failure("stat has no modification time") }()
+        try expect(abs(written - now) < 300, "modification time \(written) is far from now \(now)")
+        let listed = NIOLockedValueBox<Int64?>(nil)
+        try await s.store.list { entry in if entry.digest == info.digest { listed.withLockedValue { $0 = entry.modifiedAt } } }
+        try expect(listed.withLockedValue { $0 } != nil, "list gives no modification time")
+        try await s.store.delete(info.digest)
+    }
+
     // MARK: Helpers
 
     static func expect(_ condition: Bool, _ message: @autoclosure () -> String) throws {
@@ -260,7 +275,7 @@ public enum BlobStoreConformance {
 
     static func listAll(_ store: any BlobStore) async throws -> [Digest] {
         let out = NIOLockedValueBox<[Digest]>([])
-        try await store.list { d in out.withLockedValue { $0.append(d) } }
+        try await store.list { info in out.withLockedValue { $0.append(info.digest) } }
         return out.withLockedValue { $0 }
     }
 }
