@@ -91,6 +91,10 @@ let package = Package(
         .executableTarget(name: "nora", dependencies: [
             "NoraCore", "NoraServer", "NoraAuth", "NoraMetadata",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "NoraCoreTests", dependencies: ["NoraCore"]),
         .testTarget(name: "NoraStorageTests", dependencies: ["NoraStorage", "NoraStorageConformance"]),

@@ -90,20 +90,27 @@ struct TokenService: Sendable {
         let type = String(parts[0]), actions = parts.last!.split(separator: ",").map(String.init)
         let name = parts[1..<(parts.count - 1)].joined(separator: ":")
         let resource = "\(type):\(name)"
+        func may(_ action: String, _ needed: Role) -> Bool {
+            if !policy.authEnabled { return true }
+            if let identity { return identity.role >= needed && identity.scopeAllows(resource, action) }
+            return policy.anonymousRead && needed == .read
+        }
         var allowed: [String] = []
         for action in actions {
             let needed: Role
             switch (type, action) {
             case ("repository", "pull"), ("registry", "*"): needed = .read
             case ("repository", "push"), ("repository", "delete"): needed = .write
-            case ("repository", "*"): needed = .admin
+            case ("repository", "*"):
+                // skopeo/containers-image ask for `*` to delete; below admin it means the
+                // concrete actions the identity may do (a write token can still delete).
+                if may("*", .admin) { allowed.append("\(resource):*"); continue }
+                allowed += [("pull", Role.read), ("push", .write), ("delete", .write)]
+                    .filter { may($0.0, $0.1) }.map { "\(resource):\($0.0)" }
+                continue
             default: continue
             }
-            let ok: Bool
-            if !policy.authEnabled { ok = true }
-            else if let identity { ok = identity.role >= needed && identity.scopeAllows(resource, action) }
-            else { ok = policy.anonymousRead && needed == .read }
-            if ok { allowed.append("\(resource):\(action)") }
+            if may(action, needed) { allowed.append("\(resource):\(action)") }
         }
         return allowed
     }

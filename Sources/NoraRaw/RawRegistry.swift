@@ -124,7 +124,7 @@ public struct RawRegistry: Sendable {
 
     /// `If-Match` / `If-None-Match` on writes (RFC 9110 §13.1.1-2): 412 when they fail.
     func checkPreconditions(_ request: Request, existing: RawFileIndex.File?) throws(AppError) {
-        if let ifMatch = request.headers[.ifMatch], !EntityTag.list(ifMatch, matches: existing?.etag) {
+        if let ifMatch = request.headers[.ifMatch], !EntityTag.list(ifMatch, matches: existing?.etag, strong: true) {
             throw AppError(.preconditionFailed, "If-Match does not match the current file")
         }
         if let ifNoneMatch = request.headers[.ifNoneMatch], EntityTag.list(ifNoneMatch, matches: existing?.etag) {

@@ -103,20 +103,19 @@ public enum NoraApp {
         }
     }
 
-    /// The whole application: server, upload sweeper, and database shutdown.
-    public static func application(config: NoraConfig, logger: Logger, metrics: PrometheusCollectorRegistry) async throws -> App {
+    /// The whole application: server and background services. The caller closes
+    /// `parts.db` once the application has stopped.
+    public static func application(config: NoraConfig, logger: Logger, metrics: PrometheusCollectorRegistry) async throws -> (App, Parts) {
         let users = try loadUsers(config: config)
         let parts = try await open(config: config, logger: logger, metrics: metrics)
         let router = router(parts: parts, users: users)
         let host = config.server.host, port = config.server.port
-        let db = parts.db
-        return Application(
+        let app = Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "nora"),
             services: [
                 UploadSweeper(store: parts.store, maxIdleSeconds: 30 * 60, intervalSeconds: 5 * 60, logger: logger),
                 OCIRegistry.uploadExpiry(db: parts.db, store: parts.store),
-                DatabaseCloser { await db.close() },
             ],
             onServerRunning: { channel in
                 logger.info("nora listening", metadata: [
@@ -128,6 +127,7 @@ public enum NoraApp {
             },
             logger: logger
         )
+        return (app, parts)
     }
 }
 

@@ -26,7 +26,7 @@ struct GCCommand: AsyncParsableCommand {
         do {
             parts = try await NoraApp.open(config: config, logger: logger, metrics: PrometheusCollectorRegistry())
         } catch let error as StartupError {
-            throw ValidationError(error.description)
+            throw FatalError(error.description)
         }
         do {
             let report = try await GarbageCollector(db: parts.db, store: parts.store, logger: logger)

@@ -30,8 +30,15 @@ func loadConfiguration() throws -> NoraConfig {
         for warning in warnings { FileHandleOutput.stderr("warning: \(warning)") }
         return config
     } catch {
-        throw ValidationError(error.description)
+        throw FatalError(error.description)
     }
+}
+
+/// A failure reported as one line ("Error: …") and exit code 1, without a usage hint:
+/// configuration and start-up problems are not command-line mistakes.
+struct FatalError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 func makeLogger(_ config: NoraConfig) -> Logger {

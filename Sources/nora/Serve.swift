@@ -4,6 +4,7 @@ import Metrics
 import NoraCore
 import NoraServer
 import Prometheus
+import ServiceLifecycle
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,7 +30,8 @@ struct Serve: AsyncParsableCommand {
           log.level              NORA_LOG_LEVEL                info
         The config file is NORA_CONFIG_PATH, else ./config.toml when present.
         An invalid value stops start-up with one line naming the key and the value.
-        SIGTERM or SIGINT shut the server down gracefully.
+        SIGTERM or SIGINT shut the server down gracefully: in-flight requests get 10 seconds
+        to finish, then their connections are closed.
         """
     )
 
@@ -43,12 +45,25 @@ struct Serve: AsyncParsableCommand {
         }
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        let app: NoraApp.App
+        let app: NoraApp.App, parts: NoraApp.Parts
         do {
-            app = try await NoraApp.application(config: config, logger: logger, metrics: registry)
+            (app, parts) = try await NoraApp.application(config: config, logger: logger, metrics: registry)
         } catch let error as StartupError {
-            throw ValidationError(error.description)
+            throw FatalError(error.description)
         }
-        try await app.runService()
+        // In-flight requests get a bounded time to finish: a client that stalls mid-upload
+        // must not keep the process alive after SIGTERM.
+        var group = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        group.maximumGracefulShutdownDuration = .seconds(Self.gracefulShutdownSeconds)
+        group.maximumCancellationDuration = .seconds(5)
+        do {
+            try await ServiceGroup(configuration: group).run()
+        } catch let error as ServiceGroupError {
+            logger.warning("shutdown did not finish cleanly", metadata: ["error": .string("\(error)")])
+        }
+        // Closed here, after the server stopped, so no request can still be using it.
+        await parts.db.close()
     }
+
+    static let gracefulShutdownSeconds: Int64 = 10
 }

@@ -56,7 +56,7 @@ struct TokenCommand: AsyncParsableCommand {
         @Argument(help: "Token id or name.") var token: String
         func run() async throws {
             try await withTokenStore { tokens in
-                guard try await tokens.revoke(token) > 0 else { throw ValidationError("no token '\(token)'") }
+                guard try await tokens.revoke(token) > 0 else { throw FatalError("no token '\(token)'") }
                 print("revoked \(token)")
             }
         }
@@ -72,7 +72,7 @@ func withTokenStore(_ body: (TokenStore) async throws -> Void) async throws {
     do {
         parts = try await NoraApp.open(config: config, logger: logger, metrics: PrometheusCollectorRegistry())
     } catch let error as StartupError {
-        throw ValidationError(error.description)
+        throw FatalError(error.description)
     }
     do {
         try await body(parts.tokens)

@@ -71,6 +71,9 @@ import Testing
         #expect(EntityTag.list("W/\"abc123\"", matches: tag))
         #expect(EntityTag.list("\"x\", W/\"abc123\"", matches: tag))
         #expect(!EntityTag.list("W/\"other\"", matches: tag))
+        // If-Match compares strongly: a weak tag never satisfies it.
+        #expect(!EntityTag.list("W/\"abc123\"", matches: tag, strong: true))
+        #expect(EntityTag.list("W/\"abc123\", \"abc123\"", matches: tag, strong: true))
     }
 
     @Test func starMatchesAnyExistingRepresentation() {

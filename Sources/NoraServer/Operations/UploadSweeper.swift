@@ -23,11 +23,3 @@ struct UploadSweeper: Service {
     }
 }
 
-/// Closes the database when the service group shuts down (after the HTTP server drained).
-struct DatabaseCloser: Service {
-    let close: @Sendable () async -> Void
-    func run() async throws {
-        try? await gracefulShutdown()
-        await close()
-    }
-}
