@@ -18,10 +18,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 VENV=.venv-test
-if [ ! -x "$VENV/bin/pytest" ]; then
+if [ ! -x "$VENV/bin/pytest" ] || ! "$VENV/bin/python" -c "import requests" >/dev/null 2>&1; then
   python3 -m venv "$VENV"
-  env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null "$VENV/bin/pip" install -q --disable-pip-version-check pytest
+  env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null "$VENV/bin/pip" install -q --disable-pip-version-check pytest requests
 fi
+# Real OCI clients: skopeo, umoci, oras (Python), helm v4.
+VENV="$VENV" scripts/install-oci-clients.sh
 
 # --- build and Swift tests ----------------------------------------------------
 swift build --build-tests

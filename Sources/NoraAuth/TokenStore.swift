@@ -9,6 +9,7 @@ import SQLKit
 /// form useless to a thief, and lets a request find its token by an indexed lookup.
 public struct TokenStore: Sendable {
     public static let secretPrefix = "nora_"
+    static let lastUsedResolution: Int64 = 3600
 
     public struct Token: Sendable, Equatable, Codable {
         public let id: String
@@ -96,13 +97,20 @@ public struct TokenStore: Sendable {
     public func identity(forSecret secret: String) async throws -> Identity? {
         guard secret.hasPrefix(Self.secretPrefix), secret.utf8.count == Self.secretPrefix.utf8.count + 64 else { return nil }
         guard let row = try await db.reader.select()
-            .columns("id", "owner", "role", "expires_at").from("api_tokens")
+            .columns("id", "owner", "role", "expires_at", "last_used_at").from("api_tokens")
             .where("secret_hash", .equal, Self.hash(secret)).first()
         else { return nil }
-        if let expires = try row.decode(column: "expires_at", as: Int64?.self), expires <= Clock.nowSeconds() { return nil }
+        let now = Clock.nowSeconds()
+        if let expires = try row.decode(column: "expires_at", as: Int64?.self), expires <= now { return nil }
         guard let role = Role(name: try row.decode(column: "role", as: String.self)) else { return nil }
-        return Identity(name: try row.decode(column: "owner"), role: role,
-                        credential: .token(id: try row.decode(column: "id")))
+        let id = try row.decode(column: "id", as: String.self)
+        // Recorded at most hourly, so a busy token costs one write an hour, not one per request.
+        if (try row.decode(column: "last_used_at", as: Int64?.self) ?? 0) < now - Self.lastUsedResolution {
+            try await db.transaction { db in
+                try await db.update("api_tokens").set("last_used_at", to: now).where("id", .equal, id).run()
+            }
+        }
+        return Identity(name: try row.decode(column: "owner"), role: role, credential: .token(id: id))
     }
 
     static func hash(_ secret: String) -> String {

@@ -53,6 +53,7 @@ public struct OCIError: HTTPResponseError, Sendable, CustomStringConvertible {
 
     func render(for request: Request) -> Response {
         var headers = self.headers
+        headers[.contentLength] = nil
         headers[.contentType] = "application/json"
         headers[OCIHeaders.apiVersion] = "registry/2.0"
         let bytes = JSON.encode(Body(errors: [.init(code: code.name, message: code.message, detail: detail)]))

@@ -32,9 +32,10 @@ struct OCIErrorDialect: ErrorDialect {
     static func challenge(for request: Request, publicURL: String?) -> String {
         let base = BaseURL.of(request, publicURL: publicURL)
         var value = "Bearer realm=\"\(base)/v2/token\",service=\"\(TokenService.serviceName)\""
+        // Always pull,push: a client that keeps its first token (oras) can then push with it;
+        // the token service grants only what the caller's role allows.
         if let route = try? OCIRoute(request.uri.path, method: request.method), let name = route.repository {
-            let write = request.method != .get && request.method != .head
-            value += ",scope=\"repository:\(name):\(write ? "pull,push" : "pull")\""
+            value += ",scope=\"repository:\(name):pull,push\""
         }
         return value
     }

@@ -87,6 +87,8 @@ public struct OCIRegistry: Sendable {
     // MARK: Access
 
     /// pull needs read; push and delete need write; a scoped token must also name the action.
+    /// A token that lacks the action while its holder's role allows it gets 401 and a new
+    /// challenge (the client fetches a wider token); a role that is too low gets 403 DENIED.
     func authorize(_ context: NoraRequestContext, _ name: RepositoryName, _ action: String) throws {
         try context.require(action == "pull" ? .read : .write)
         if let identity = context.identity, !identity.scopeAllows("repository:\(name)", action) {
@@ -94,8 +96,11 @@ public struct OCIRegistry: Sendable {
         }
     }
 
+    /// With auth on, an anonymous caller is challenged here even when anonymous reads are
+    /// allowed: clients (skopeo, docker) only send credentials or fetch a token after `/v2/`
+    /// challenged them; without credentials the token service then grants pull only.
     func base(_ request: Request, _ context: NoraRequestContext) throws -> Response {
-        if context.identity == nil && context.access.authEnabled && !context.access.anonymousRead {
+        if context.identity == nil && context.access.authEnabled {
             throw AppError(.unauthorized, "authentication required")
         }
         return .json([String: String]())

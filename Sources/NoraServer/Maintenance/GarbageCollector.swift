@@ -39,7 +39,7 @@ public struct GarbageCollector: Sendable {
         let candidates = CandidateList()
         try await store.list { info in
             if referenced.contains(info.digest.description) { return }
-            if let written = info.modifiedAt, written >= cutoff { return }
+            if let written = info.modifiedAt, written > cutoff { return }
             await candidates.add(info)
         }
         for info in await candidates.items {
@@ -66,7 +66,7 @@ public struct GarbageCollector: Sendable {
         for source in Self.referenceColumns {
             var query = db.reader.select().distinct().column(SQLIdentifier(source.column)).from(source.table)
             if let cutoff, source.table == "oci_blob_links" {
-                query = query.where(SQLRaw("(created_at >= \(cutoff) OR EXISTS (SELECT 1 FROM oci_manifest_refs r WHERE r.repo = oci_blob_links.repo AND r.child = oci_blob_links.digest))"))
+                query = query.where(SQLRaw("(created_at > \(cutoff) OR EXISTS (SELECT 1 FROM oci_manifest_refs r WHERE r.repo = oci_blob_links.repo AND r.child = oci_blob_links.digest))"))
             }
             for row in try await query.all() { marked.insert(try row.decode(column: source.column, as: String.self)) }
         }
