@@ -110,13 +110,18 @@ public enum NoraApp {
         let parts = try await open(config: config, logger: logger, metrics: metrics)
         let router = router(parts: parts, users: users)
         let host = config.server.host, port = config.server.port
+        var services: [any Service] = [
+            UploadSweeper(store: parts.store, maxIdleSeconds: 30 * 60, intervalSeconds: 5 * 60, logger: logger),
+            OCIRegistry.uploadExpiry(db: parts.db, store: parts.store),
+        ]
+        if let interval = config.gc.intervalSeconds {
+            services.append(PeriodicGC(collector: GarbageCollector(db: parts.db, store: parts.store, logger: logger),
+                                       intervalSeconds: interval, graceSeconds: config.gc.graceSeconds, logger: logger))
+        }
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "nora"),
-            services: [
-                UploadSweeper(store: parts.store, maxIdleSeconds: 30 * 60, intervalSeconds: 5 * 60, logger: logger),
-                OCIRegistry.uploadExpiry(db: parts.db, store: parts.store),
-            ],
+            services: services,
             onServerRunning: { channel in
                 logger.info("nora listening", metadata: [
                     "address": .string(channel.localAddress?.description ?? "\(host):\(port)"),

@@ -14,12 +14,16 @@ struct GCCommand: AsyncParsableCommand {
     )
 
     @Flag(help: "List what would be removed without removing anything.") var dryRun = false
-    @Option(help: "Keep unreferenced blobs younger than this (e.g. 1h, 30m, 2d; 0 removes all unreferenced).") var grace: String = "1h"
+    @Option(help: "Keep unreferenced blobs younger than this (e.g. 1h, 30m, 2d; 0 removes all unreferenced). Default: NORA_GC_GRACE, else 1h.") var grace: String?
 
     func run() async throws {
-        let zero = ["0", "0s", "0m", "0h", "0d"].contains(grace)
-        guard let graceSeconds = zero ? 0 : DurationText.seconds(grace) else { throw ValidationError("--grace must look like 1h, 30m, 2d or 0") }
         let config = try loadConfiguration()
+        var graceSeconds = config.gc.graceSeconds
+        if let grace {
+            let zero = ["0", "0s", "0m", "0h", "0d"].contains(grace)
+            guard let seconds = zero ? 0 : DurationText.seconds(grace) else { throw ValidationError("--grace must look like 1h, 30m, 2d or 0") }
+            graceSeconds = seconds
+        }
         var logger = makeLogger(config)
         logger.logLevel = .warning
         let parts: NoraApp.Parts

@@ -51,6 +51,15 @@ extension ConfigLoader {
         Setting(tomlKey: "raw.max_file_size", envName: "NORA_RAW_MAX_FILE_SIZE") { c, v throws(ConfigError) in
             c.raw.maxFileSize = Int64(try integer(v, in: 1...Int(Int64.max / 2)))
         },
+        Setting(tomlKey: "gc.interval", envName: "NORA_GC_INTERVAL") { c, v throws(ConfigError) in
+            if ["", "off", "0"].contains(v.lowercased()) { c.gc.intervalSeconds = nil; return }
+            guard let seconds = DurationText.seconds(v), seconds >= 60 else { throw invalid(v, "must be off or a duration of at least 1m, like 6h or 1d") }
+            c.gc.intervalSeconds = seconds
+        },
+        Setting(tomlKey: "gc.grace", envName: "NORA_GC_GRACE") { c, v throws(ConfigError) in
+            guard let seconds = DurationText.seconds(v) else { throw invalid(v, "must be a duration like 1h or 30m") }
+            c.gc.graceSeconds = seconds
+        },
         Setting(tomlKey: "log.level", envName: "NORA_LOG_LEVEL") { c, v throws(ConfigError) in
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             guard levels.contains(v.lowercased()) else { throw invalid(v, "must be one of \(levels.joined(separator: ", "))") }

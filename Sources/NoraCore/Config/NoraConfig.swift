@@ -48,6 +48,14 @@ public struct NoraConfig: Sendable, Equatable {
         public init() {}
     }
 
+    public struct GC: Sendable, Equatable {
+        /// How often the server collects garbage by itself; nil (the default) leaves it to `nora gc`.
+        public var intervalSeconds: Int64?
+        /// Unreferenced blobs younger than this are kept (pushes in flight).
+        public var graceSeconds: Int64 = 3600
+        public init() {}
+    }
+
     public struct Raw: Sendable, Equatable {
         public var maxFileSize: Int64 = 100 * 1024 * 1024
         public init() {}
@@ -60,6 +68,7 @@ public struct NoraConfig: Sendable, Equatable {
     public var rateLimit = RateLimit()
     public var registries: Set<RegistryFormat> = Set(RegistryFormat.allCases)
     public var raw = Raw()
+    public var gc = GC()
     public var logLevel = "info"
 
     public init() {}
