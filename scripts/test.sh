@@ -22,8 +22,10 @@ if [ ! -x "$VENV/bin/pytest" ] || ! "$VENV/bin/python" -c "import requests" >/de
   python3 -m venv "$VENV"
   env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null "$VENV/bin/pip" install -q --disable-pip-version-check pytest requests
 fi
-# Real OCI clients: skopeo, umoci, oras (Python), helm v4.
-VENV="$VENV" scripts/install-oci-clients.sh
+# Real clients of each format (scripts/install-<format>-clients.sh; each is idempotent).
+for installer in scripts/install-*-clients.sh; do
+  VENV="$VENV" "$installer"
+done
 
 # --- build and Swift tests ----------------------------------------------------
 swift build --build-tests

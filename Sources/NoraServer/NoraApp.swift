@@ -2,9 +2,14 @@ import Hummingbird
 import Logging
 import Metrics
 import NoraAuth
+import NoraCargo
 import NoraCore
+import NoraGo
+import NoraMaven
 import NoraMetadata
+import NoraNpm
 import NoraOCI
+import NoraPyPI
 import NoraRaw
 import NoraStorage
 import Prometheus
@@ -54,7 +59,8 @@ public enum NoraApp {
 
     /// Every module's schema steps, in dependency order.
     static let migrations: [Migration] = TokenStore.migrations + SignedTokens.migrations + RawRegistry.migrations
-        + OCIRegistry.migrations
+        + OCIRegistry.migrations + NpmRegistry.migrations + PyPIRegistry.migrations + CargoRegistry.migrations
+        + GoRegistry.migrations + MavenRegistry.migrations
 
     /// Builds the router with every middleware and the enabled formats.
     public static func router(parts: Parts, users: Htpasswd) -> Router<NoraRequestContext> {
@@ -65,10 +71,17 @@ public enum NoraApp {
         let authenticator = Authenticator(users: users, tokens: parts.tokens, signedTokens: [OCITokenVerifier(signer: parts.signer)])
         let oci = OCIRegistry(db: parts.db, store: parts.store, signer: parts.signer, authenticator: authenticator,
                               policy: policy, publicURL: config.server.publicURL)
+        let npm = NpmRegistry(db: parts.db, store: parts.store, config: config, authenticator: authenticator)
+        let pypi = PyPIRegistry(db: parts.db, store: parts.store, config: config, authenticator: authenticator)
+        let cargo = CargoRegistry(db: parts.db, store: parts.store, config: config, authenticator: authenticator)
+        let go = GoRegistry(db: parts.db, store: parts.store, config: config, authenticator: authenticator)
+        let maven = MavenRegistry(db: parts.db, store: parts.store, config: config, authenticator: authenticator)
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: AccessLogMiddleware(metrics: factory))
         router.add(middleware: ErrorMiddleware(
-            dialects: [("/v2", oci.errorDialect), ("/raw", JSONErrorDialect()), ("/api", JSONErrorDialect())],
+            dialects: [("/v2", oci.errorDialect), ("/npm", npm.errorDialect), ("/simple", pypi.errorDialect),
+                       ("/cargo", cargo.errorDialect), ("/go", go.errorDialect), ("/maven2", maven.errorDialect),
+                       ("/raw", JSONErrorDialect()), ("/api", JSONErrorDialect())],
             fallback: JSONErrorDialect()))
         if config.rateLimit.enabled {
             router.add(middleware: RateLimitMiddleware(
@@ -81,9 +94,12 @@ public enum NoraApp {
         OperationsRoutes(db: parts.db, store: parts.store, registry: parts.metrics, publicMetrics: config.auth.publicMetrics)
             .register(on: router)
         TokenAPI(tokens: parts.tokens).register(on: router)
-        if config.registries.contains(.docker) {
-            oci.register(on: router)
-        }
+        if config.registries.contains(.docker) { oci.register(on: router) }
+        if config.registries.contains(.npm) { npm.register(on: router) }
+        if config.registries.contains(.pypi) { pypi.register(on: router) }
+        if config.registries.contains(.cargo) { cargo.register(on: router) }
+        if config.registries.contains(.go) { go.register(on: router) }
+        if config.registries.contains(.maven) { maven.register(on: router) }
         if config.registries.contains(.raw) {
             RawRegistry(db: parts.db, store: parts.store, maxFileSize: config.raw.maxFileSize).register(on: router)
         }

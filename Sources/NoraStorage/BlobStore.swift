@@ -51,6 +51,14 @@ public protocol BlobStore: Sendable {
 
     /// Throws when the store cannot be written (readiness probe).
     func checkHealth() async throws
+
+    // MARK: Local files (for archive inspection: zip needs random access)
+
+    /// Runs `body` with the path of a local, read-only file holding the blob. A remote
+    /// backend downloads to a temporary file first. Do not modify or keep the path.
+    func withBlobFile<T: Sendable>(_ digest: Digest, _ body: (String) async throws -> T) async throws -> T
+    /// The same for an upload's current bytes: inspect content before committing it.
+    func withUploadFile<T: Sendable>(_ upload: UploadID, _ body: (String) async throws -> T) async throws -> T
 }
 
 /// A stored blob's identity and size, and when it was last written (Unix seconds) where known.

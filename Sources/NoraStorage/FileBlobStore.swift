@@ -165,6 +165,16 @@ public struct FileBlobStore: BlobStore {
         if !ok { throw StorageError.io("storage folder \(root)/tmp is not writable") }
     }
 
+    public func withBlobFile<T: Sendable>(_ digest: Digest, _ body: (String) async throws -> T) async throws -> T {
+        guard try await stat(digest) != nil else { throw StorageError.notFound }
+        return try await body(path(.blob(digest)).string)
+    }
+
+    public func withUploadFile<T: Sendable>(_ upload: UploadID, _ body: (String) async throws -> T) async throws -> T {
+        guard try await uploadSize(upload) != nil else { throw StorageError.uploadUnknown }
+        return try await body(path(.upload(upload)).string)
+    }
+
     // MARK: Helpers
 
     /// Streams `body` into `file` at `offset`, fsyncs, and returns the digest (when hashing) and bytes written.

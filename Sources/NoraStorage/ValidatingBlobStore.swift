@@ -90,6 +90,16 @@ public struct ValidatingBlobStore: BlobStore {
 
     public func checkHealth() async throws { try await base.checkHealth() }
 
+    public func withBlobFile<T: Sendable>(_ digest: Digest, _ body: (String) async throws -> T) async throws -> T {
+        _ = try StorageKey.blob(digest)
+        return try await base.withBlobFile(digest, body)
+    }
+
+    public func withUploadFile<T: Sendable>(_ upload: UploadID, _ body: (String) async throws -> T) async throws -> T {
+        _ = try StorageKey.upload(upload)
+        return try await base.withUploadFile(upload, body)
+    }
+
     private static func check(limit: Int64?) throws(StorageError) {
         if let limit, limit < 0 { throw StorageError.invalidKey("negative size limit") }
     }

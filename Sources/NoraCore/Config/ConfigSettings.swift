@@ -60,6 +60,12 @@ extension ConfigLoader {
             guard let seconds = DurationText.seconds(v) else { throw invalid(v, "must be a duration like 1h or 30m") }
             c.gc.graceSeconds = seconds
         },
+        Setting(tomlKey: "go.max_zip_size", envName: "NORA_GO_MAX_ZIP_SIZE") { c, v throws(ConfigError) in
+            c.go.maxZipSize = Int64(try integer(v, in: 1...Int(Int64.max / 2)))
+        },
+        Setting(tomlKey: "maven.immutable_releases", envName: "NORA_MAVEN_IMMUTABLE_RELEASES") { c, v throws(ConfigError) in
+            c.maven.immutableReleases = try boolean(v)
+        },
         Setting(tomlKey: "log.level", envName: "NORA_LOG_LEVEL") { c, v throws(ConfigError) in
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             guard levels.contains(v.lowercased()) else { throw invalid(v, "must be one of \(levels.joined(separator: ", "))") }

@@ -69,6 +69,23 @@ public struct NoraConfig: Sendable, Equatable {
     public var registries: Set<RegistryFormat> = Set(RegistryFormat.allCases)
     public var raw = Raw()
     public var gc = GC()
+    public var go = Go()
+    public var maven = Maven()
+
+    public struct Go: Sendable, Equatable {
+        /// Largest module zip accepted (the go command's own limit is 500 MiB).
+        public var maxZipSize: Int64 = 500 * 1024 * 1024
+        public init() {}
+    }
+
+    public struct Maven: Sendable, Equatable {
+        /// Redeploying a release file is refused (409); SNAPSHOTs may always be overwritten.
+        public var immutableReleases = true
+        public init() {}
+    }
+
+    /// `server.body_limit_mb` in bytes: the cap for bodies read whole.
+    public var bodyLimitBytes: Int { server.bodyLimitMB * 1024 * 1024 }
     public var logLevel = "info"
 
     public init() {}

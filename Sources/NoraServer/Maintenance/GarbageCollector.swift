@@ -1,7 +1,12 @@
 import Logging
+import NoraCargo
 import NoraCore
+import NoraGo
+import NoraMaven
 import NoraMetadata
+import NoraNpm
 import NoraOCI
+import NoraPyPI
 import NoraRaw
 import NoraStorage
 import SQLKit
@@ -21,7 +26,8 @@ public struct GarbageCollector: Sendable {
         public var removedUploads = 0
     }
 
-    static let referenceColumns = RawRegistry.blobReferences + OCIRegistry.blobReferences
+    static let referenceColumns = RawRegistry.blobReferences + OCIRegistry.blobReferences + NpmRegistry.blobReferences
+        + PyPIRegistry.blobReferences + CargoRegistry.blobReferences + GoRegistry.blobReferences + MavenRegistry.blobReferences
 
     let db: MetadataDatabase
     let store: any BlobStore

@@ -1,0 +1,4 @@
+import Testing
+import NoraArchive
+
+@Test func archiveModuleLinks() { #expect(String(describing: NoraArchive.self) == "NoraArchive") }

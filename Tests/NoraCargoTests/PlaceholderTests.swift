@@ -1,0 +1,4 @@
+import Testing
+@testable import NoraCargo
+
+@Test func placeholderCargo() { #expect(CargoRegistry.migrations.isEmpty) }

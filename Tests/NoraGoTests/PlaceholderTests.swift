@@ -1,0 +1,4 @@
+import Testing
+@testable import NoraGo
+
+@Test func placeholderGo() { #expect(GoRegistry.migrations.isEmpty) }

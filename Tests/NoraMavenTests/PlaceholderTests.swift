@@ -1,0 +1,4 @@
+import Testing
+@testable import NoraMaven
+
+@Test func placeholderMaven() { #expect(MavenRegistry.migrations.isEmpty) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import NoraNpm
+
+@Test func placeholderNpm() { #expect(NpmRegistry.migrations.isEmpty) }

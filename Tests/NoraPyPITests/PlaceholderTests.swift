@@ -1,0 +1,4 @@
+import Testing
+@testable import NoraPyPI
+
+@Test func placeholderPyPI() { #expect(PyPIRegistry.migrations.isEmpty) }
