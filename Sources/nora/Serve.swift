@@ -38,6 +38,7 @@ struct Serve: AsyncParsableCommand {
     )
 
     func run() async throws {
+        MemoryTuning.apply()
         let config = try loadConfiguration()
         let logger = makeLogger(config)
         LoggingSystem.bootstrap { label in
