@@ -1,0 +1,62 @@
+import Hummingbird
+import NoraCore
+import NoraStorage
+
+/// Reading packages: packuments, single versions, tarballs.
+extension NpmRegistry {
+    func getPackument(_ name: PackageName, _ request: Request, _ context: NoraRequestContext) async throws -> Response {
+        try context.require(.read)
+        guard let state = try await index.state(name) else { throw NpmError.notFound(name) }
+        // `?write=true` is how npm asks for the document it will edit and send back: always full.
+        let abbreviated = request.uri.queryParameters.get("write") == nil
+            && Packument.wantsAbbreviated(accept: request.headers[.accept])
+        let base = baseURL(request)
+        let document = abbreviated ? Packument.abbreviated(state, base: base) : Packument.full(state, base: base)
+        return jsonDocument(document.encoded, contentType: abbreviated ? Packument.abbreviatedType : "application/json",
+                            modifiedMillis: state.modifiedAt, request: request)
+    }
+
+    func getVersion(_ name: PackageName, _ ref: String, _ request: Request, _ context: NoraRequestContext) async throws -> Response {
+        try context.require(.read)
+        guard let state = try await index.state(name) else { throw NpmError.notFound(name) }
+        guard let version = state.version(state.distTags[ref] ?? ref) else {
+            throw NpmError(.notFound, "version or tag '\(ref.prefix(100))' of '\(name)' not found")
+        }
+        let document = Packument.versionDocument(version, name: name, base: baseURL(request))
+        return jsonDocument(document.encoded, contentType: "application/json", modifiedMillis: state.modifiedAt, request: request)
+    }
+
+    func getTarball(_ name: PackageName, _ file: String, _ request: Request, _ context: NoraRequestContext) async throws -> Response {
+        try context.require(.read)
+        guard let found = try await index.version(name, tarball: file, in: db.reader) else {
+            throw NpmError(.notFound, "tarball '\(file.prefix(300))' of '\(name)' not found")
+        }
+        let etag = EntityTag.quoted(found.blob.digest.hex)
+        var headers: HTTPFields = [.contentType: "application/octet-stream", .eTag: etag,
+                                   .cacheControl: "public, max-age=31536000, immutable"]
+        if EntityTag.list(request.headers[.ifNoneMatch], matches: etag) {
+            headers[.contentType] = nil
+            return Response(status: .notModified, headers: headers)
+        }
+        let rangeStillValid = request.headers[.ifRange].map { $0 == etag } ?? true
+        return try BlobResponse.make(store: store, blob: BlobInfo(digest: found.blob.digest, size: found.blob.size),
+                                     request: request, headers: headers, allowRange: rangeStillValid)
+    }
+
+    /// A JSON document with a content ETag: `If-None-Match` → 304; no-cache so npm
+    /// revalidates and sees new publishes at once.
+    func jsonDocument(_ bytes: [UInt8], contentType: String, modifiedMillis: Int64, request: Request) -> Response {
+        let etag = EntityTag.quoted(Digest.of(bytes).hex)
+        var headers: HTTPFields = [
+            .contentType: contentType, .eTag: etag, .vary: "Accept, Authorization", .cacheControl: "no-cache",
+            .lastModified: Clock.httpDate(seconds: modifiedMillis / 1000),
+        ]
+        if EntityTag.list(request.headers[.ifNoneMatch], matches: etag) {
+            headers[.contentType] = nil
+            return Response(status: .notModified, headers: headers)
+        }
+        headers[.contentLength] = String(bytes.count)
+        let body = request.method == .head ? ByteBuffer() : ByteBuffer(bytes: bytes)
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
+    }
+}

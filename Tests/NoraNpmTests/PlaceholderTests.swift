@@ -1,4 +1,0 @@
-import Testing
-@testable import NoraNpm
-
-@Test func placeholderNpm() { #expect(NpmRegistry.migrations.isEmpty) }
