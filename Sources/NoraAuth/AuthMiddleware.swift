@@ -5,19 +5,17 @@ import NoraCore
 ///
 /// It rejects only credentials that are present and wrong (401); whether an anonymous
 /// or under-privileged caller may proceed is decided by each handler's `require(_:)`.
-/// Failed attempts draw from a per-IP bucket; an empty bucket answers 429 before any
-/// password is checked, which caps brute-force guessing.
+/// Failed attempts draw from the authenticator's per-IP bucket (shared with the login
+/// endpoints of the formats); an empty bucket answers 429 before any password is checked.
 public struct AuthMiddleware: RouterMiddleware {
     public typealias Context = NoraRequestContext
 
     let authenticator: Authenticator
     let policy: AccessPolicy
-    let failedLogins: RateLimiter?
 
-    public init(authenticator: Authenticator, policy: AccessPolicy, failedLogins: RateLimiter?) {
+    public init(authenticator: Authenticator, policy: AccessPolicy) {
         self.authenticator = authenticator
         self.policy = policy
-        self.failedLogins = failedLogins
     }
 
     public func handle(_ request: Request, context: Context,
@@ -27,11 +25,7 @@ public struct AuthMiddleware: RouterMiddleware {
         guard policy.authEnabled, let header = request.headers[.authorization] else {
             return try await next(request, context)
         }
-        if let wait = failedLogins?.retryAfter(context.clientAddress) {
-            throw AppError(.tooManyRequests, "too many failed logins from this address; retry in \(wait)s",
-                           headers: [.retryAfter: String(wait)])
-        }
-        switch try await authenticator.authenticate(authorization: header) {
+        switch try await authenticator.authenticate(authorization: header, client: context.clientAddress) {
         case .anonymous:
             break
         case .identified(let identity):
@@ -39,7 +33,6 @@ public struct AuthMiddleware: RouterMiddleware {
             context.annotations.userName = identity.name
             context.logger[metadataKey: "user"] = .string(identity.name)
         case .rejected(let reason):
-            _ = failedLogins?.acquire(context.clientAddress)
             context.logger.notice("authentication failed", metadata: ["reason": .string(reason), "client": .string(context.clientAddress)])
             throw AppError(.unauthorized, "invalid credentials")
         }

@@ -20,21 +20,45 @@ public struct Authenticator: Sendable {
     let users: Htpasswd
     let tokens: TokenStore?
     let signedTokens: [any SignedTokenVerifier]
+    /// Failed attempts per client address; an empty bucket answers 429 before any check.
+    let failedLogins: RateLimiter?
     private let cache = VerifiedPasswordCache()
 
-    public init(users: Htpasswd, tokens: TokenStore?, signedTokens: [any SignedTokenVerifier] = []) {
+    public init(users: Htpasswd, tokens: TokenStore?, signedTokens: [any SignedTokenVerifier] = [],
+                failedLogins: RateLimiter? = nil) {
         self.users = users
         self.tokens = tokens
         self.signedTokens = signedTokens
+        self.failedLogins = failedLogins
     }
 
-    /// Checks a user name and password (or token as password) without a header: token services use it.
-    public func authenticate(user: String, password: String) async throws -> Outcome {
-        if password.hasPrefix(TokenStore.secretPrefix), let identity = try await token(password) { return .identified(identity) }
-        return await verifyPassword(user: user, password: password)
+    /// Checks a user name and password (or token as password) without a header: token
+    /// services and login endpoints use it. With `client`, failures draw from its bucket.
+    public func authenticate(user: String, password: String, client: String? = nil) async throws -> Outcome {
+        try await limited(client) {
+            if password.hasPrefix(TokenStore.secretPrefix), let identity = try await token(password) { return .identified(identity) }
+            return await verifyPassword(user: user, password: password)
+        }
     }
 
-    public func authenticate(authorization: String?) async throws -> Outcome {
+    /// Checks an `Authorization` header. With `client`, failures draw from its bucket.
+    public func authenticate(authorization: String?, client: String? = nil) async throws -> Outcome {
+        try await limited(client) { try await check(authorization: authorization) }
+    }
+
+    /// Refuses with 429 while `client` is out of attempts, and charges it for a rejection.
+    private func limited(_ client: String?, _ attempt: () async throws -> Outcome) async throws -> Outcome {
+        guard let client, let failedLogins else { return try await attempt() }
+        if let wait = failedLogins.retryAfter(client) {
+            throw AppError(.tooManyRequests, "too many failed logins from this address; retry in \(wait)s",
+                           headers: [.retryAfter: String(wait)])
+        }
+        let outcome = try await attempt()
+        if case .rejected = outcome { _ = failedLogins.acquire(client) }
+        return outcome
+    }
+
+    private func check(authorization: String?) async throws -> Outcome {
         guard let header = authorization?.trimmingCharacters(in: .whitespaces), !header.isEmpty else { return .anonymous }
         let (scheme, value) = Self.split(header)
         switch scheme?.lowercased() {

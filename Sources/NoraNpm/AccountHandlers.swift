@@ -12,7 +12,7 @@ extension NpmRegistry {
             throw NpmError(.invalidDocument, "login needs a name and a password")
         }
         guard name == user else { throw NpmError(.invalidDocument, "user name '\(name.prefix(100))' does not match the URL") }
-        guard case .identified(let identity) = try await authenticator.authenticate(user: name, password: password),
+        guard case .identified(let identity) = try await authenticator.authenticate(user: name, password: password, client: context.clientAddress),
               identity.credential == .password else {
             context.logger.notice("npm login failed", metadata: ["user": .string(String(name.prefix(100)))])
             throw NpmError(.unauthorized, "invalid user name or password")

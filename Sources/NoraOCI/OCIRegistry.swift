@@ -25,10 +25,10 @@ public struct OCIRegistry: Sendable {
     let publicURL: String?
 
     public init(db: MetadataDatabase, store: any BlobStore, signer: SignedTokens, authenticator: Authenticator,
-                policy: AccessPolicy, publicURL: String?, failedLogins: RateLimiter?) {
+                policy: AccessPolicy, publicURL: String?) {
         self.index = OCIIndex(db: db)
         self.store = store
-        self.tokens = TokenService(signer: signer, authenticator: authenticator, policy: policy, failedLogins: failedLogins)
+        self.tokens = TokenService(signer: signer, authenticator: authenticator, policy: policy)
         self.publicURL = publicURL
     }
 

@@ -18,8 +18,6 @@ struct TokenService: Sendable {
     let signer: SignedTokens
     let authenticator: Authenticator
     let policy: AccessPolicy
-    /// The auth middleware's failed-login buckets: the password grant checks passwords too.
-    let failedLogins: RateLimiter?
 
     struct TokenResponse: Encodable {
         let token: String
@@ -48,12 +46,8 @@ struct TokenService: Sendable {
             guard let user = field("username"), let password = field("password") else {
                 throw AppError(.badRequest, "password grant needs username and password")
             }
-            if let wait = failedLogins?.retryAfter(context.clientAddress) {
-                throw AppError(.tooManyRequests, "too many failed logins from this address; retry in \(wait)s",
-                               headers: [.retryAfter: String(wait)])
-            }
-            guard case .identified(let who) = try await authenticator.authenticate(user: user, password: password) else {
-                _ = failedLogins?.acquire(context.clientAddress)
+            let outcome = try await authenticator.authenticate(user: user, password: password, client: context.clientAddress)
+            guard case .identified(let who) = outcome else {
                 throw AppError(.unauthorized, "invalid user name or password")
             }
             identity = who

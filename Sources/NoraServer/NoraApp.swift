@@ -68,10 +68,11 @@ public enum NoraApp {
         let router = Router(context: NoraRequestContext.self)
         let factory = PrometheusMetricsFactory(registry: parts.metrics)
         let policy = AccessPolicy(authEnabled: config.auth.enabled, anonymousRead: config.auth.anonymousRead)
-        let authenticator = Authenticator(users: users, tokens: parts.tokens, signedTokens: [OCITokenVerifier(signer: parts.signer)])
         let failedLogins = config.rateLimit.enabled ? RateLimiter(rate: config.rateLimit.auth.rps, burst: config.rateLimit.auth.burst) : nil
+        let authenticator = Authenticator(users: users, tokens: parts.tokens, signedTokens: [OCITokenVerifier(signer: parts.signer)],
+                                          failedLogins: failedLogins)
         let oci = OCIRegistry(db: parts.db, store: parts.store, signer: parts.signer, authenticator: authenticator,
-                              policy: policy, publicURL: config.server.publicURL, failedLogins: failedLogins)
+                              policy: policy, publicURL: config.server.publicURL)
         let npm = NpmRegistry(db: parts.db, store: parts.store, config: config, authenticator: authenticator)
         let pypi = PyPIRegistry(db: parts.db, store: parts.store, config: config, authenticator: authenticator)
         let cargo = CargoRegistry(db: parts.db, store: parts.store, config: config, authenticator: authenticator)
@@ -89,7 +90,7 @@ public enum NoraApp {
                 uploads: RateLimiter(rate: config.rateLimit.upload.rps, burst: config.rateLimit.upload.burst),
                 general: RateLimiter(rate: config.rateLimit.general.rps, burst: config.rateLimit.general.burst)))
         }
-        router.add(middleware: AuthMiddleware(authenticator: authenticator, policy: policy, failedLogins: failedLogins))
+        router.add(middleware: AuthMiddleware(authenticator: authenticator, policy: policy))
 
         OperationsRoutes(db: parts.db, store: parts.store, registry: parts.metrics, publicMetrics: config.auth.publicMetrics)
             .register(on: router)
