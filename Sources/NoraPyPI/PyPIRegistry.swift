@@ -4,26 +4,59 @@ import NoraCore
 import NoraMetadata
 import NoraStorage
 
-/// Placeholder: the format is being built (see its issue). Routes under `/simple/`.
+/// The PyPI index under `/simple/` (NORA's prefix): the simple repository API for pip and
+/// uv, and the legacy upload API for twine and `uv publish`.
+///
+///     GET  /simple/                                 project list (HTML or JSON, negotiated)
+///     POST /simple/                                 upload (multipart, `:action=file_upload`)
+///     GET  /simple/<project>/                       project page; non-normalized names → 301
+///     GET  /simple/<project>/<file>                 download (HEAD, Range)
+///     GET  /simple/<project>/<file>.metadata        the wheel's core metadata (PEP 658/714)
+///     POST /simple/<project>/<version>/yank         yank every file of a version (PEP 592), optional reason
+///     POST /simple/<project>/<version>/unyank       undo it
 public struct PyPIRegistry: Sendable {
-    public static let migrations: [Migration] = []
+    public static let migrations = PyPIIndex.migrations
     /// Columns naming blobs this format keeps (for garbage collection).
-    public static let blobReferences: [BlobReferenceColumn] = []
+    public static let blobReferences = [BlobReferenceColumn("pypi_files", "digest"), BlobReferenceColumn("pypi_core_metadata", "digest")]
 
-    let db: MetadataDatabase
+    let index: PyPIIndex
     let store: any BlobStore
     let config: NoraConfig
     let authenticator: Authenticator
 
     public init(db: MetadataDatabase, store: any BlobStore, config: NoraConfig, authenticator: Authenticator) {
-        self.db = db
+        self.index = PyPIIndex(db: db)
         self.store = store
         self.config = config
         self.authenticator = authenticator
     }
 
-    /// How generic failures under `/simple/` are rendered.
-    public var errorDialect: any ErrorDialect { JSONErrorDialect() }
+    /// How generic failures under `/simple/` are rendered: text, with a Basic challenge on 401.
+    public var errorDialect: any ErrorDialect { PyPIErrorDialect() }
 
-    public func register(on router: Router<NoraRequestContext>) {}
+    public func register(on router: Router<NoraRequestContext>) {
+        router.get("simple") { request, context in try await projectList(request, context) }
+        router.head("simple") { request, context in try await projectList(request, context) }
+        router.post("simple") { request, context in try await upload(request, context) }
+        router.get("simple/:project") { request, context in try await projectPage(request, context) }
+        router.head("simple/:project") { request, context in try await projectPage(request, context) }
+        // One parameter name for the third segment (a file, or a version before /yank): the
+        // router refuses two names at the same place in the tree.
+        router.get("simple/:project/:item") { request, context in try await download(request, context) }
+        router.head("simple/:project/:item") { request, context in try await download(request, context) }
+        router.post("simple/:project/:item/yank") { request, context in try await yank(request, context, yanked: true) }
+        router.post("simple/:project/:item/unyank") { request, context in try await yank(request, context, yanked: false) }
+    }
+
+    var pages: (Request) -> SimplePages {
+        { request in SimplePages(base: BaseURL.of(request, publicURL: config.server.publicURL)) }
+    }
+
+    /// A path segment, percent-decoded.
+    static func segment(_ context: NoraRequestContext, _ name: String) throws(PyPIError) -> String {
+        guard let raw = context.parameters.get(name), let decoded = PercentEncoding.decode(raw) else {
+            throw PyPIError(.invalidForm, "malformed path segment")
+        }
+        return decoded
+    }
 }

@@ -78,6 +78,7 @@ public enum NoraApp {
         let cargo = CargoRegistry(db: parts.db, store: parts.store, config: config, authenticator: authenticator)
         let go = GoRegistry(db: parts.db, store: parts.store, config: config, authenticator: authenticator)
         let maven = MavenRegistry(db: parts.db, store: parts.store, config: config, authenticator: authenticator)
+        router.add(middleware: UpgradeRefusalMiddleware())
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: AccessLogMiddleware(metrics: factory))
         router.add(middleware: ErrorMiddleware(

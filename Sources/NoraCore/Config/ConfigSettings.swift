@@ -66,6 +66,9 @@ extension ConfigLoader {
         Setting(tomlKey: "maven.immutable_releases", envName: "NORA_MAVEN_IMMUTABLE_RELEASES") { c, v throws(ConfigError) in
             c.maven.immutableReleases = try boolean(v)
         },
+        Setting(tomlKey: "pypi.max_file_size", envName: "NORA_PYPI_MAX_FILE_SIZE") { c, v throws(ConfigError) in
+            c.pypi.maxFileSize = Int64(try integer(v, in: 1...Int(Int64.max / 2)))
+        },
         Setting(tomlKey: "log.level", envName: "NORA_LOG_LEVEL") { c, v throws(ConfigError) in
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             guard levels.contains(v.lowercased()) else { throw invalid(v, "must be one of \(levels.joined(separator: ", "))") }

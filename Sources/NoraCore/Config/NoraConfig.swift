@@ -71,6 +71,13 @@ public struct NoraConfig: Sendable, Equatable {
     public var gc = GC()
     public var go = Go()
     public var maven = Maven()
+    public var pypi = PyPI()
+
+    public struct PyPI: Sendable, Equatable {
+        /// Largest distribution file accepted by uploads (PyPI's default limit is 100 MiB).
+        public var maxFileSize: Int64 = 100 * 1024 * 1024
+        public init() {}
+    }
 
     public struct Go: Sendable, Equatable {
         /// Largest module zip accepted (the go command's own limit is 500 MiB).

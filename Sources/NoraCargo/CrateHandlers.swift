@@ -1,0 +1,52 @@
+import Hummingbird
+import NoraCore
+import NoraStorage
+
+/// Download and yank/unyank of one version.
+extension CargoRegistry {
+    struct OK: Encodable { let ok: Bool }
+
+    func download(_ request: Request, _ context: NoraRequestContext) async throws -> Response {
+        try context.require(.read)
+        let name = try context.parameters.require("name"), vers = try context.parameters.require("version")
+        let db = index.db.reader
+        let (key, _) = try await existingCrate(name, in: db)
+        guard let version = try await index.version(key, vers, in: db) else {
+            throw CargoError(.versionNotFound, "crate '\(name)' has no version \(vers.prefix(80))")
+        }
+        let etag = EntityTag.quoted(version.digest.hex)
+        // The file of a version never changes (yanking only flags the index line).
+        let headers: HTTPFields = [
+            .contentType: "application/gzip", .eTag: etag,
+            .cacheControl: authRequired ? "private, max-age=31536000, immutable" : "public, max-age=31536000, immutable",
+        ]
+        if let ifNoneMatch = request.headers[.ifNoneMatch], EntityTag.list(ifNoneMatch, matches: etag) {
+            return Response(status: .notModified, headers: headers)
+        }
+        let blob = BlobInfo(digest: version.digest, size: version.size)
+        let response: Result<Response, AppError> = Result { () throws(AppError) in
+            try BlobResponse.make(store: store, blob: blob, request: request, headers: headers)
+        }
+        switch response {
+        case .success(let ok): return ok
+        case .failure(let error) where error.kind == .rangeNotSatisfiable:
+            throw CargoError(.invalidRequest, error.message, status: .rangeNotSatisfiable, headers: error.headers)
+        case .failure(let error): throw error
+        }
+    }
+
+    func setYanked(_ yanked: Bool, _ request: Request, _ context: NoraRequestContext) async throws -> Response {
+        try context.require(.write)
+        let name = try context.parameters.require("name"), vers = try context.parameters.require("version")
+        try await index.db.transaction { db in
+            let (key, crate) = try await existingCrate(name, in: db)
+            try await requireOwner(key, crate.name, context, in: db)
+            guard let version = try await index.version(key, vers, in: db) else {
+                throw CargoError(.versionNotFound, "crate '\(crate.name)' has no version \(vers.prefix(80))")
+            }
+            _ = try await index.setYanked(key, version, yanked, in: db)
+        }
+        context.logger.info(yanked ? "crate yanked" : "crate unyanked", metadata: ["crate": .string(name), "version": .string(vers)])
+        return .json(OK(ok: true))
+    }
+}

@@ -1,0 +1,92 @@
+import Hummingbird
+import NIOCore
+import NoraCore
+import NoraStorage
+
+/// Reading the index: the project list, project pages and file downloads.
+extension PyPIRegistry {
+    func projectList(_ request: Request, _ context: NoraRequestContext) async throws -> Response {
+        try context.require(.read)
+        if !request.uri.path.hasSuffix("/") { return redirect(request, to: "/simple/") }
+        let format = try Self.format(request)
+        let projects = try await index.projects()
+        let pages = pages(request)
+        let body = format == .json ? pages.projectListJSON(projects) : Array(pages.projectListHTML(projects).utf8)
+        return Self.page(body, format: format, request: request)
+    }
+
+    func projectPage(_ request: Request, _ context: NoraRequestContext) async throws -> Response {
+        try context.require(.read)
+        let name = try Self.segment(context, "project")
+        guard ProjectName.isValid(name) else { throw PyPIError(.projectNotFound, "'\(name.prefix(200))'") }
+        let normalized = ProjectName.normalize(name)
+        // PEP 503: one canonical URL per project, so caches and clients agree.
+        if name != normalized || !request.uri.path.hasSuffix("/") { return redirect(request, to: "/simple/\(normalized)/") }
+        let format = try Self.format(request)
+        guard let display = try await index.displayName(normalized) else { throw PyPIError(.projectNotFound, "'\(name)'") }
+        let files = try await index.files(normalized)
+        let pages = pages(request)
+        let body = format == .json ? pages.projectPageJSON(name: normalized, files: files)
+            : Array(pages.projectPageHTML(display: display, files: files).utf8)
+        return Self.page(body, format: format, request: request)
+    }
+
+    func download(_ request: Request, _ context: NoraRequestContext) async throws -> Response {
+        try context.require(.read)
+        let name = try Self.segment(context, "project")
+        let filename = try Self.segment(context, "item")
+        let normalized = ProjectName.normalize(name)
+        if name != normalized, ProjectName.isValid(name) {
+            return redirect(request, to: "/simple/\(normalized)/\(PercentEncoding.encode(filename))")
+        }
+        if filename.hasSuffix(".metadata") {
+            let distribution = String(filename.dropLast(".metadata".count))
+            guard let file = try await index.file(normalized, distribution), let metadata = file.metadata else {
+                throw PyPIError(.fileNotFound, "'\(filename)'")
+            }
+            return try BlobResponse.make(store: store, blob: metadata, request: request, headers: [
+                .contentType: "text/plain; charset=utf-8", .eTag: EntityTag.quoted(metadata.digest.hex),
+                .cacheControl: "max-age=31536000, immutable",
+            ])
+        }
+        guard let file = try await index.file(normalized, filename) else { throw PyPIError(.fileNotFound, "'\(filename)'") }
+        if let tag = request.headers[.ifNoneMatch], EntityTag.list(tag, matches: EntityTag.quoted(file.digest.hex)) {
+            return Response(status: .notModified, headers: [.eTag: EntityTag.quoted(file.digest.hex)])
+        }
+        return try BlobResponse.make(store: store, blob: BlobInfo(digest: file.digest, size: file.size), request: request, headers: [
+            .contentType: MediaType.forFile(filename), .eTag: EntityTag.quoted(file.digest.hex),
+            .lastModified: Clock.httpDate(seconds: file.uploadedAtMillis / 1000),
+            .cacheControl: "max-age=31536000, immutable",
+        ])
+    }
+
+    // MARK: Helpers
+
+    static func format(_ request: Request) throws(PyPIError) -> SimpleFormat {
+        let query = request.uri.queryParameters.get("format")
+        guard let format = SimpleFormat.negotiate(accept: request.headers[.accept], format: query) else {
+            throw PyPIError(.notAcceptable, "serves application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html and text/html")
+        }
+        return format
+    }
+
+    /// Index pages change with every upload and yank: clients must revalidate.
+    static func page(_ body: [UInt8], format: SimpleFormat, request: Request) -> Response {
+        var headers: HTTPFields = [.contentType: format.contentType, .vary: "Accept", .cacheControl: "max-age=0, must-revalidate",
+                                   .eTag: EntityTag.quoted(Digest.of(body).hex.prefix(32) + (format == .json ? "j" : "h"))]
+        if let tag = request.headers[.ifNoneMatch], EntityTag.list(tag, matches: headers[.eTag]) {
+            headers[.contentType] = nil
+            return Response(status: .notModified, headers: headers)
+        }
+        headers[.contentLength] = String(body.count)
+        if request.method == .head { return Response(status: .ok, headers: headers, body: .init()) }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// 301 to the canonical path, keeping the query (`?format=`).
+    func redirect(_ request: Request, to path: String) -> Response {
+        let query = request.uri.query.map { "?\($0)" } ?? ""
+        let location = BaseURL.of(request, publicURL: config.server.publicURL) + path + query
+        return Response(status: .movedPermanently, headers: [.location: location, .contentLength: "0"])
+    }
+}

@@ -1,4 +1,0 @@
-import Testing
-@testable import NoraCargo
-
-@Test func placeholderCargo() { #expect(CargoRegistry.migrations.isEmpty) }

@@ -1,4 +1,0 @@
-import Testing
-@testable import NoraMaven
-
-@Test func placeholderMaven() { #expect(MavenRegistry.migrations.isEmpty) }

@@ -1,4 +1,0 @@
-import Testing
-@testable import NoraPyPI
-
-@Test func placeholderPyPI() { #expect(PyPIRegistry.migrations.isEmpty) }
