@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", exact: "1.8.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", exact: "0.9.20"),
         .package(url: "https://github.com/adam-fowler/compress-nio.git", exact: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", exact: "1.35.2"),
     ],
     targets: [
         .target(name: "NoraCore", dependencies: [
@@ -124,6 +125,8 @@ let package = Package(
         .target(name: "NoraServer", dependencies: [
             "NoraCore", "NoraStorage", "NoraMetadata", "NoraAuth", "NoraRaw", "NoraOCI",
             "NoraNpm", "NoraPyPI", "NoraCargo", "NoraGo", "NoraMaven",
+            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+            .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),

@@ -138,6 +138,7 @@ public enum NoraApp {
         }
         let app = Application(
             router: router,
+            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
             configuration: .init(address: .hostname(host, port: port), serverName: "nora"),
             services: services,
             onServerRunning: { channel in
