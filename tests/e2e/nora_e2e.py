@@ -134,7 +134,7 @@ def curl(url: str, method: str = "GET", *, headers: dict[str, str] | list[str] |
         hlist = list(headers)
     stdin = None
     if data is not None or data_file is not None:
-        hlist.append("Expect:")  # nora does not answer 100-continue
+        hlist.append("Expect:")  # send bodies straight away (nora would answer 100-continue anyway)
         if data_file is not None:
             source = f"@{data_file}"
         else:
