@@ -27,6 +27,9 @@ struct Serve: AsyncParsableCommand {
           rate_limit.general_rps / general_burst  NORA_RATE_LIMIT_GENERAL_RPS / _BURST    500 / 1000
           registries.enable      NORA_REGISTRIES_ENABLE        all (e.g. "raw,npm" or "all,-maven")
           raw.max_file_size      NORA_RAW_MAX_FILE_SIZE        104857600 (bytes)
+          pypi.max_file_size     NORA_PYPI_MAX_FILE_SIZE       104857600 (bytes)
+          go.max_zip_size        NORA_GO_MAX_ZIP_SIZE          524288000 (bytes)
+          maven.immutable_releases NORA_MAVEN_IMMUTABLE_RELEASES true
           gc.interval            NORA_GC_INTERVAL              off (e.g. 6h: collect garbage periodically)
           gc.grace               NORA_GC_GRACE                 1h (unreferenced blobs younger than this are kept)
           log.level              NORA_LOG_LEVEL                info
