@@ -24,25 +24,13 @@ struct GCCommand: AsyncParsableCommand {
             guard let seconds = zero ? 0 : DurationText.seconds(grace) else { throw ValidationError("--grace must look like 1h, 30m, 2d or 0") }
             graceSeconds = seconds
         }
-        var logger = makeLogger(config)
-        logger.logLevel = .warning
-        let parts: NoraApp.Parts
-        do {
-            parts = try await NoraApp.open(config: config, logger: logger, metrics: PrometheusCollectorRegistry())
-        } catch let error as StartupError {
-            throw FatalError(error.description)
-        }
-        do {
-            let report = try await GarbageCollector(db: parts.db, store: parts.store, logger: logger)
+        let report = try await withStores { parts, logger in
+            try await GarbageCollector(db: parts.db, store: parts.store, logger: logger)
                 .run(graceSeconds: graceSeconds, dryRun: dryRun)
-            for digest in report.removedBlobs { print("\(dryRun ? "would remove" : "removed") \(digest)") }
-            print("\(dryRun ? "would free" : "freed") \(report.freedBytes) bytes in \(report.removedBlobs.count) blobs; "
-                  + "\(report.prunedLinks) unreferenced OCI blob links\(dryRun ? " would be" : "") dropped; "
-                  + "\(report.removedUploads) expired uploads removed")
-            await parts.db.close()
-        } catch {
-            await parts.db.close()
-            throw error
         }
+        for digest in report.removedBlobs { print("\(dryRun ? "would remove" : "removed") \(digest)") }
+        print("\(dryRun ? "would free" : "freed") \(report.freedBytes) bytes in \(report.removedBlobs.count) blobs; "
+              + "\(report.prunedLinks) unreferenced OCI blob links\(dryRun ? " would be" : "") dropped; "
+              + "\(report.removedUploads) expired uploads removed")
     }
 }

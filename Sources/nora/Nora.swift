@@ -52,3 +52,25 @@ enum FileHandleOutput {
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 }
+
+/// Opens the configured stores (applying migrations) for a one-shot command, runs `body`,
+/// and closes the database whatever happens. Start-up problems end as one-line errors.
+func withStores<T>(_ body: (NoraApp.Parts, Logger) async throws -> T) async throws -> T {
+    let config = try loadConfiguration()
+    var logger = makeLogger(config)
+    logger.logLevel = .warning
+    let parts: NoraApp.Parts
+    do {
+        parts = try await NoraApp.open(config: config, logger: logger, metrics: PrometheusCollectorRegistry())
+    } catch let error as StartupError {
+        throw FatalError(error.description)
+    }
+    do {
+        let result = try await body(parts, logger)
+        await parts.db.close()
+        return result
+    } catch {
+        await parts.db.close()
+        throw error
+    }
+}

@@ -32,26 +32,14 @@ struct PyPICommand: AsyncParsableCommand {
     }
 }
 
-/// Opens the configured database (applying migrations) and yanks or unyanks one version.
+/// Yanks or unyanks one version in the configured database.
 func setYanked(project: String, version: String, yanked: Bool, reason: String?) async throws {
-    let config = try loadConfiguration()
-    var logger = makeLogger(config)
-    logger.logLevel = .warning
-    let parts: NoraApp.Parts
-    do {
-        parts = try await NoraApp.open(config: config, logger: logger, metrics: PrometheusCollectorRegistry())
-    } catch let error as StartupError {
-        throw FatalError(error.description)
+    let outcome = try await withStores { parts, _ in
+        do {
+            return try await PyPIYanks(db: parts.db).set(project: project, version: version, yanked: yanked, reason: reason)
+        } catch let error as PyPIError {
+            throw FatalError(error.description)
+        }
     }
-    do {
-        let outcome = try await PyPIYanks(db: parts.db).set(project: project, version: version, yanked: yanked, reason: reason)
-        await parts.db.close()
-        print("\(yanked ? "yanked" : "unyanked") \(outcome.project) \(outcome.version): \(outcome.files.joined(separator: ", "))")
-    } catch let error as PyPIError {
-        await parts.db.close()
-        throw FatalError(error.description)
-    } catch {
-        await parts.db.close()
-        throw error
-    }
+    print("\(yanked ? "yanked" : "unyanked") \(outcome.project) \(outcome.version): \(outcome.files.joined(separator: ", "))")
 }

@@ -63,22 +63,7 @@ struct TokenCommand: AsyncParsableCommand {
     }
 }
 
-/// Opens the configured database (applying migrations) for a one-shot command.
+/// Runs `body` with the token store of the configured database.
 func withTokenStore(_ body: (TokenStore) async throws -> Void) async throws {
-    let config = try loadConfiguration()
-    var logger = makeLogger(config)
-    logger.logLevel = .warning
-    let parts: NoraApp.Parts
-    do {
-        parts = try await NoraApp.open(config: config, logger: logger, metrics: PrometheusCollectorRegistry())
-    } catch let error as StartupError {
-        throw FatalError(error.description)
-    }
-    do {
-        try await body(parts.tokens)
-        await parts.db.close()
-    } catch {
-        await parts.db.close()
-        throw error
-    }
+    try await withStores { parts, _ in try await body(parts.tokens) }
 }
