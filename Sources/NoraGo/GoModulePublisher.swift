@@ -1,0 +1,164 @@
+import Foundation
+import NoraCore
+import ZIPFoundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// `nora go publish`: builds a module zip from a source folder (the go command's file
+/// selection, `GoModuleFiles`) and PUTs it to `<registry>/go/<module>/@v/<version>.zip`.
+///
+/// The zip is deterministic: entries in the go command's walk order, one fixed timestamp,
+/// fixed permissions, no folder entries. Everything the server would refuse (version,
+/// module line, paths) is checked here first, so a mistake is reported before any upload.
+public struct GoModulePublisher: Sendable {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    public let directory: String
+    public let module: String
+    public let version: GoSemver
+
+    /// `module` defaults to the `module` line of the folder's go.mod.
+    public init(directory: String, module: String?, version: String) throws(Failure) {
+        let goModPath = directory + "/go.mod"
+        guard let data = FileManager.default.contents(atPath: goModPath), let text = String(data: data, encoding: .utf8) else {
+            throw Failure("\(goModPath): missing or unreadable (a module needs a go.mod at its root)")
+        }
+        guard let declared = GoModFile.modulePath(text) else { throw Failure("\(goModPath): no module directive") }
+        let module = module ?? declared
+        guard declared == module else {
+            throw Failure("\(goModPath) declares module \"\(declared)\", not \"\(module)\"")
+        }
+        do {
+            try GoModulePath.check(module)
+            self.version = try GoSemver(canonical: version)
+            try GoModulePath.checkMajor(version: self.version, path: module)
+        } catch let error as GoModulePath.Invalid {
+            throw Failure(error.reason)
+        } catch let error as GoSemver.Invalid {
+            throw Failure(error.reason)
+        } catch {
+            throw Failure("\(error)")
+        }
+        if self.version.isIncompatible { throw Failure("a folder with a go.mod cannot be published as +incompatible") }
+        self.directory = directory
+        self.module = module
+    }
+
+    /// The module's files, checked like the server checks a zip's entries.
+    public func files(limit: Int64 = 500 << 20) throws(Failure) -> [GoModuleFiles.File] {
+        let files: [GoModuleFiles.File]
+        do { files = try GoModuleFiles.select(in: directory) } catch { throw Failure(error.description) }
+        var collisions = GoModuleZip.CollisionChecker()
+        var total: Int64 = 0
+        for file in files {
+            do { try GoModulePath.checkFile(file.path) } catch { throw Failure(error.reason) }
+            if let clash = collisions.check(file.path, isDir: false) { throw Failure(clash) }
+            if file.path.lowercased() == "go.mod" && file.path != "go.mod" { throw Failure("\(file.path): go.mod files must have lowercase names") }
+            if file.path == "go.mod" && file.size > GoModuleZip.maxGoModSize { throw Failure("go.mod file too large") }
+            if file.path == "LICENSE" && file.size > GoModuleZip.maxLicenseSize { throw Failure("LICENSE file too large") }
+            total += file.size
+            if total > limit { throw Failure("module source tree too large (more than \(limit) bytes)") }
+        }
+        return files
+    }
+
+    /// Writes the module zip to `destination` (replaced if present); returns the files in it.
+    @discardableResult
+    public func writeZip(to destination: String) throws(Failure) -> [GoModuleFiles.File] {
+        let files = try files()
+        let prefix = "\(module)@\(version)/"
+        try? FileManager.default.removeItem(atPath: destination)
+        do {
+            let archive = try Archive(url: URL(fileURLWithPath: destination), accessMode: .create)
+            for file in files {
+                guard let handle = FileHandle(forReadingAtPath: file.absolutePath) else { throw Failure("cannot read \(file.absolutePath)") }
+                defer { try? handle.close() }
+                try archive.addEntry(with: prefix + file.path, type: .file, uncompressedSize: file.size,
+                                     modificationDate: Self.fixedDate, permissions: 0o644, compressionMethod: .deflate) { position, size in
+                    try handle.seek(toOffset: UInt64(position))
+                    return try handle.read(upToCount: size) ?? Data()
+                }
+            }
+        } catch let failure as Failure {
+            throw failure
+        } catch {
+            throw Failure("cannot write \(destination): \(error)")
+        }
+        return files
+    }
+
+    /// 1980-01-01 00:00 in the local time zone: the zip format stores local times, so this
+    /// gives the same bytes on every machine.
+    static let fixedDate: Date = {
+        var components = DateComponents()
+        (components.year, components.month, components.day) = (1980, 1, 1)
+        return Calendar(identifier: .gregorian).date(from: components) ?? Date(timeIntervalSince1970: 315_532_800)
+    }()
+
+    public struct Response: Sendable {
+        public let status: Int
+        public let body: String
+    }
+
+    /// PUTs the zip at `zipPath`, streamed from the file; `token` goes out as a Bearer token.
+    public func upload(zipAt zipPath: String, registry: String, token: String?) async throws(Failure) -> Response {
+        var base = registry
+        while base.hasSuffix("/") { base.removeLast() }
+        let path = "/go/\(GoModulePath.escape(module))/@v/\(GoModulePath.escape(version.description)).zip"
+        guard let url = URL(string: base + path), url.scheme == "http" || url.scheme == "https" else {
+            throw Failure("--registry must be an http(s) URL, e.g. http://127.0.0.1:4000")
+        }
+        var request = URLRequest(url: url, timeoutInterval: 600)
+        request.httpMethod = "PUT"
+        request.setValue("application/zip", forHTTPHeaderField: "Content-Type")
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        let session = URLSession(configuration: .ephemeral, delegate: NoChallenges(), delegateQueue: nil)
+        defer { session.finishTasksAndInvalidate() }
+        let result: (Data?, URLResponse?, (any Error)?) = await withCheckedContinuation { continuation in
+            session.uploadTask(with: request, fromFile: URL(fileURLWithPath: zipPath)) { data, response, error in
+                continuation.resume(returning: (data, response, error))
+            }.resume()
+        }
+        if let error = result.2 as? URLError, error.code == .cancelled {
+            // Only a declined 401 challenge cancels the task (see NoChallenges).
+            throw Failure("the registry refused \(module)@\(version) (HTTP 401): credentials needed; pass --token with a write token")
+        }
+        if let error = result.2 { throw Failure("upload to \(url) failed: \(error.localizedDescription)") }
+        guard let http = result.1 as? HTTPURLResponse else { throw Failure("upload to \(url) failed: no HTTP response") }
+        return Response(status: http.statusCode, body: String(decoding: result.0 ?? Data(), as: UTF8.self))
+    }
+
+    /// Builds the zip in a temporary folder, uploads it and returns the server's answer;
+    /// anything but 201 is a failure carrying the server's reason.
+    public func publish(registry: String, token: String?) async throws(Failure) -> Response {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("nora-go-\(UUID().uuidString)")
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw Failure("cannot create a temporary folder: \(error.localizedDescription)")
+        }
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let zipPath = folder.appendingPathComponent("module.zip").path
+        try writeZip(to: zipPath)
+        let response = try await upload(zipAt: zipPath, registry: registry, token: token)
+        guard response.status == 201 else {
+            let reason = response.body.trimming(" \n\r\t")
+            throw Failure("the registry refused \(module)@\(version) (HTTP \(response.status)): \(reason.isEmpty ? "no reason given" : reason)")
+        }
+        return response
+    }
+}
+
+/// Answers every authentication challenge by declining it, so a 401 comes back as the
+/// response (with the server's reason) instead of URLSession retrying the upload, which
+/// hangs in swift-corelibs-foundation.
+final class NoChallenges: NSObject, URLSessionTaskDelegate, Sendable {
+    func urlSession(_ session: URLSession, task: URLSessionTask, didReceive challenge: URLAuthenticationChallenge,
+                    completionHandler: @escaping @Sendable (URLSession.AuthChallengeDisposition, URLCredential?) -> Void) {
+        completionHandler(.rejectProtectionSpace, nil)
+    }
+}

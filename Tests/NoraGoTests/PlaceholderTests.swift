@@ -1,4 +1,0 @@
-import Testing
-@testable import NoraGo
-
-@Test func placeholderGo() { #expect(GoRegistry.migrations.isEmpty) }
