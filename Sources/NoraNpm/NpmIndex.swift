@@ -41,6 +41,13 @@ struct NpmIndex: Sendable {
 
     func state(_ name: PackageName) async throws -> PackageState? { try await state(name, in: db.reader) }
 
+    /// The package's revision and modification time: one row, read before any cached document is used.
+    func revision(_ name: PackageName) async throws -> (rev: Int64, modifiedAt: Int64)? {
+        guard let row = try await db.reader.select().columns("rev", "modified_at").from("npm_packages")
+            .where("name", .equal, name.value).first() else { return nil }
+        return (try row.decode(column: "rev", as: Int64.self), try row.decode(column: "modified_at", as: Int64.self))
+    }
+
     /// Whether this version number was ever published (even if unpublished since).
     func wasPublished(_ name: PackageName, _ version: String, in db: any SQLDatabase) async throws -> Bool {
         try await db.select().column("version").from("npm_version_history")

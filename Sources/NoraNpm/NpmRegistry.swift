@@ -30,6 +30,7 @@ public struct NpmRegistry: Sendable {
     let store: any BlobStore
     let config: NoraConfig
     let authenticator: Authenticator
+    let packuments = PackumentCache()
 
     public init(db: MetadataDatabase, store: any BlobStore, config: NoraConfig, authenticator: Authenticator) {
         self.index = NpmIndex(db: db)

@@ -6,14 +6,26 @@ import NoraStorage
 extension NpmRegistry {
     func getPackument(_ name: PackageName, _ request: Request, _ context: NoraRequestContext) async throws -> Response {
         try context.require(.read)
-        guard let state = try await index.state(name) else { throw NpmError.notFound(name) }
         // `?write=true` is how npm asks for the document it will edit and send back: always full.
         let abbreviated = request.uri.queryParameters.get("write") == nil
             && Packument.wantsAbbreviated(accept: request.headers[.accept])
-        let base = baseURL(request)
-        let document = abbreviated ? Packument.abbreviated(state, base: base) : Packument.full(state, base: base)
-        return jsonDocument(document.encoded, contentType: abbreviated ? Packument.abbreviatedType : "application/json",
-                            modifiedMillis: state.modifiedAt, request: request)
+        let contentType = abbreviated ? Packument.abbreviatedType : "application/json"
+        guard let revision = try await index.revision(name) else { throw NpmError.notFound(name) }
+        let key = PackumentCache.Key(name: name.value, rev: revision.rev, modifiedAt: revision.modifiedAt,
+                                     abbreviated: abbreviated, base: baseURL(request))
+        if let cached = packuments.document(for: key) {
+            return jsonDocument(cached.bytes, etag: cached.etag, contentType: contentType,
+                                modifiedMillis: revision.modifiedAt, request: request)
+        }
+        guard let state = try await index.state(name) else { throw NpmError.notFound(name) }
+        let document = abbreviated ? Packument.abbreviated(state, base: key.base) : Packument.full(state, base: key.base)
+        let bytes = document.encoded
+        let etag = EntityTag.quoted(Digest.of(bytes).hex)
+        // Cached under the revision the rendered state carries (a write may have landed in between).
+        let renderedKey = PackumentCache.Key(name: key.name, rev: state.rev, modifiedAt: state.modifiedAt,
+                                             abbreviated: abbreviated, base: key.base)
+        packuments.store(.init(bytes: bytes, etag: etag), for: renderedKey)
+        return jsonDocument(bytes, etag: etag, contentType: contentType, modifiedMillis: state.modifiedAt, request: request)
     }
 
     func getVersion(_ name: PackageName, _ ref: String, _ request: Request, _ context: NoraRequestContext) async throws -> Response {
@@ -45,8 +57,9 @@ extension NpmRegistry {
 
     /// A JSON document with a content ETag: `If-None-Match` → 304; no-cache so npm
     /// revalidates and sees new publishes at once.
-    func jsonDocument(_ bytes: [UInt8], contentType: String, modifiedMillis: Int64, request: Request) -> Response {
-        let etag = EntityTag.quoted(Digest.of(bytes).hex)
+    func jsonDocument(_ bytes: [UInt8], etag: String? = nil, contentType: String, modifiedMillis: Int64,
+                      request: Request) -> Response {
+        let etag = etag ?? EntityTag.quoted(Digest.of(bytes).hex)
         var headers: HTTPFields = [
             .contentType: contentType, .eTag: etag, .vary: "Accept, Authorization", .cacheControl: "no-cache",
             .lastModified: Clock.httpDate(seconds: modifiedMillis / 1000),
