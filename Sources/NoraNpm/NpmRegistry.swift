@@ -30,7 +30,8 @@ public struct NpmRegistry: Sendable {
     let store: any BlobStore
     let config: NoraConfig
     let authenticator: Authenticator
-    let packuments = PackumentCache()
+    /// Rendered packuments by package revision.
+    let packuments = RenderedDocumentCache()
 
     public init(db: MetadataDatabase, store: any BlobStore, config: NoraConfig, authenticator: Authenticator) {
         self.index = NpmIndex(db: db)

@@ -11,20 +11,20 @@ extension NpmRegistry {
             && Packument.wantsAbbreviated(accept: request.headers[.accept])
         let contentType = abbreviated ? Packument.abbreviatedType : "application/json"
         guard let revision = try await index.revision(name) else { throw NpmError.notFound(name) }
-        let key = PackumentCache.Key(name: name.value, rev: revision.rev, modifiedAt: revision.modifiedAt,
-                                     abbreviated: abbreviated, base: baseURL(request))
+        let base = baseURL(request)
+        let variant = "\(abbreviated ? "abbreviated" : "full") \(base)"
+        let key = RenderedDocumentCache.Key(name: name.value, revision: "\(revision.rev)@\(revision.modifiedAt)", variant: variant)
         if let cached = packuments.document(for: key) {
             return jsonDocument(cached.bytes, etag: cached.etag, contentType: contentType,
                                 modifiedMillis: revision.modifiedAt, request: request)
         }
         guard let state = try await index.state(name) else { throw NpmError.notFound(name) }
-        let document = abbreviated ? Packument.abbreviated(state, base: key.base) : Packument.full(state, base: key.base)
+        let document = abbreviated ? Packument.abbreviated(state, base: base) : Packument.full(state, base: base)
         let bytes = document.encoded
         let etag = EntityTag.quoted(Digest.of(bytes).hex)
         // Cached under the revision the rendered state carries (a write may have landed in between).
-        let renderedKey = PackumentCache.Key(name: key.name, rev: state.rev, modifiedAt: state.modifiedAt,
-                                             abbreviated: abbreviated, base: key.base)
-        packuments.store(.init(bytes: bytes, etag: etag), for: renderedKey)
+        packuments.store(.init(bytes: bytes, etag: etag),
+                         for: .init(name: name.value, revision: "\(state.rev)@\(state.modifiedAt)", variant: variant))
         return jsonDocument(bytes, etag: etag, contentType: contentType, modifiedMillis: state.modifiedAt, request: request)
     }
 

@@ -23,11 +23,17 @@ extension PyPIRegistry {
         // PEP 503: one canonical URL per project, so caches and clients agree.
         if name != normalized || !request.uri.path.hasSuffix("/") { return redirect(request, to: "/simple/\(normalized)/") }
         let format = try Self.format(request)
-        guard let display = try await index.displayName(normalized) else { throw PyPIError(.projectNotFound, "'\(name)'") }
-        let files = try await index.files(normalized)
+        guard let head = try await index.head(normalized) else { throw PyPIError(.projectNotFound, "'\(name)'") }
         let pages = pages(request)
+        // The revision is read before the files: a page rendered from newer rows under an
+        // older revision is only replaced sooner, never served stale.
+        let key = RenderedDocumentCache.Key(name: normalized, revision: head.revision,
+                                            variant: "\(format == .json ? "json" : "html") \(pages.base)")
+        if let cached = renderedPages.document(for: key) { return Self.page(cached.bytes, format: format, request: request) }
+        let files = try await index.files(normalized)
         let body = format == .json ? pages.projectPageJSON(name: normalized, files: files)
-            : Array(pages.projectPageHTML(display: display, files: files).utf8)
+            : Array(pages.projectPageHTML(display: head.display, files: files).utf8)
+        renderedPages.store(.init(bytes: body, etag: ""), for: key)
         return Self.page(body, format: format, request: request)
     }
 

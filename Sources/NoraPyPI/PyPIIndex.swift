@@ -66,6 +66,12 @@ struct PyPIIndex: Sendable {
                 .column("size", type: .bigint, .notNull)
                 .run()
             try await db.create(index: "pypi_core_metadata_project").on("pypi_core_metadata").column("project").run()
+        },
+        Migration("pypi-002-project-revision") { db in
+            // Bumped by every upload and yank: rendered pages are cached per revision.
+            try await db.alter(table: "pypi_projects")
+                .column("rev", type: .bigint, .notNull, .default(SQLLiteral.numeric("0")))
+                .run()
         }
     ]
 
@@ -137,6 +143,7 @@ struct PyPIIndex: Sendable {
                 .values(SQLBind(file.filename), SQLBind(file.project), SQLBind(metadata.digest.description), SQLBind(metadata.size))
                 .run()
         }
+        try await bumpRevision(file.project, in: db)
     }
 
     /// Sets or clears the yank mark on every file of one version; returns the file names changed.
@@ -146,7 +153,22 @@ struct PyPIIndex: Sendable {
             try await db.update("pypi_files").set("yanked", to: yanked ? 1 : 0).set("yanked_reason", to: yanked ? reason : nil)
                 .where("filename", .equal, name).run()
         }
+        if !names.isEmpty { try await bumpRevision(normalized, in: db) }
         return names
+    }
+
+    func bumpRevision(_ normalized: String, in db: any SQLDatabase) async throws {
+        try await db.update("pypi_projects")
+            .set("rev", to: SQLBinaryExpression(SQLColumn("rev"), .add, SQLLiteral.numeric("1")))
+            .where("name", .equal, normalized).run()
+    }
+
+    /// Display name and revision of a project (one row), or nil when there is no such project.
+    func head(_ normalized: String) async throws -> (display: String, revision: String)? {
+        guard let row = try await db.reader.select().columns("display_name", "rev", "created_at").from("pypi_projects")
+            .where("name", .equal, normalized).first() else { return nil }
+        let rev = try row.decode(column: "rev", as: Int64.self), created = try row.decode(column: "created_at", as: Int64.self)
+        return (try row.decode(column: "display_name", as: String.self), "\(rev)@\(created)")
     }
 
     static let fileColumns = ["filename", "project", "version", "filetype", "digest", "size", "md5", "blake2_256",

@@ -23,6 +23,8 @@ public struct PyPIRegistry: Sendable {
     let store: any BlobStore
     let config: NoraConfig
     let authenticator: Authenticator
+    /// Rendered project pages by project revision.
+    let renderedPages = RenderedDocumentCache()
 
     public init(db: MetadataDatabase, store: any BlobStore, config: NoraConfig, authenticator: Authenticator) {
         self.index = PyPIIndex(db: db)
