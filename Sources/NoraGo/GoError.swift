@@ -50,14 +50,8 @@ struct GoErrorDialect: ErrorDialect {
 
     static func plainText(status: HTTPResponse.Status, message: String, headers: HTTPFields, request: Request) -> Response {
         var headers = headers
-        headers[.contentType] = "text/plain; charset=utf-8"
         headers[.cacheControl] = "no-store"
-        let body = ByteBuffer(string: message.hasSuffix("\n") ? message : message + "\n")
-        if request.method == .head {
-            headers[.contentLength] = "0"
-            return Response(status: status, headers: headers, body: .init())
-        }
-        headers[.contentLength] = String(body.readableBytes)
-        return Response(status: status, headers: headers, body: .init(byteBuffer: body))
+        return PlainTextError.response(status: status, text: message.hasSuffix("\n") ? message : message + "\n",
+                                       headers: headers, request: request)
     }
 }

@@ -39,12 +39,8 @@ public struct MavenError: HTTPResponseError, Sendable, CustomStringConvertible {
     }
 
     static func render(status: HTTPResponse.Status, message: String, headers: HTTPFields, request: Request) -> Response {
-        var headers = headers
-        headers[.contentType] = "text/plain; charset=utf-8"
-        let body = request.method == .head ? ByteBuffer() : ByteBuffer(string: message + "\n")
-        headers[.contentLength] = String(body.readableBytes)
         let phrase = String(message.prefix(200).map { $0.isASCII && !$0.isNewline ? $0 : " " })
-        return Response(status: .init(code: status.code, reasonPhrase: phrase), headers: headers, body: .init(byteBuffer: body))
+        return PlainTextError.response(status: status, text: message + "\n", headers: headers, request: request, reasonPhrase: phrase)
     }
 }
 

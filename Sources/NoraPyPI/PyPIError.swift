@@ -56,13 +56,7 @@ struct PyPIErrorDialect: ErrorDialect {
 enum PyPIText {
     /// `<code> <message>\n` as a plain-text body.
     static func response(status: HTTPResponse.Status, message: String, request: Request, headers: HTTPFields) -> Response {
-        var headers = headers
-        headers[.contentType] = "text/plain; charset=utf-8"
-        if request.method == .head {
-            headers[.contentLength] = "0"
-            return Response(status: status, headers: headers, body: .init())
-        }
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: "\(status.code) \(message)\n")))
+        PlainTextError.response(status: status, text: "\(status.code) \(message)\n", headers: headers, request: request)
     }
 }
 
