@@ -20,9 +20,6 @@ import Darwin
 public struct FileBlobStore: BlobStore {
     public let root: String
     private let fs = FileSystem.shared
-    /// Read size for downloads: large enough for > 1 GB/s, small enough that many
-    /// concurrent pulls stay cheap.
-    private static let readChunk: ByteCount = .kibibytes(256)
 
     /// Creates the folder layout when missing.
     public init(root: String) async throws {
@@ -61,26 +58,11 @@ public struct FileBlobStore: BlobStore {
 
     public func read(_ digest: Digest, range: ClosedRange<Int64>?,
                      into sink: (ByteBuffer) async throws -> Void) async throws {
-        guard let info = try await stat(digest) else { throw StorageError.notFound }
-        if info.size == 0 && range == nil { return }
-        let wanted = range ?? 0...(info.size - 1)
-        guard wanted.lowerBound >= 0, wanted.upperBound < info.size else { throw StorageError.rangeNotSatisfiable(size: info.size) }
-        do {
-            // One chunk in flight per download (no read-ahead queue): memory per pull stays at
-            // one chunk plus the socket's write buffer, however many pulls run at once.
-            try await fs.withFileHandle(forReadingAt: path(.blob(digest))) { handle in
-                var offset = wanted.lowerBound
-                while offset <= wanted.upperBound {
-                    let length = min(Int64(Self.readChunk.bytes), wanted.upperBound - offset + 1)
-                    let chunk = try await handle.readChunk(fromAbsoluteOffset: offset, length: .bytes(length))
-                    guard chunk.readableBytes > 0 else { throw StorageError.io("blob \(digest) ended early") }
-                    offset += Int64(chunk.readableBytes)
-                    try await sink(chunk)
-                }
+        try await BlobFileReader.stream(path: path(.blob(digest)).string, range: range, checkSize: { size in
+            if let range, range.lowerBound < 0 || range.upperBound >= size || range.lowerBound > range.upperBound {
+                throw StorageError.rangeNotSatisfiable(size: size)
             }
-        } catch let error as FileSystemError where error.code == .notFound {
-            throw StorageError.notFound
-        }
+        }, into: sink)
     }
 
     @discardableResult
@@ -135,11 +117,9 @@ public struct FileBlobStore: BlobStore {
         guard try await uploadSize(upload) != nil else { throw StorageError.uploadUnknown }
         var hasher = DigestHasher(expected.algorithm)
         var size: Int64 = 0
-        try await fs.withFileHandle(forReadingAt: path(key)) { handle in
-            for try await chunk in handle.readChunks(chunkLength: Self.readChunk) {
-                chunk.withUnsafeReadableBytes { hasher.update($0) }
-                size += Int64(chunk.readableBytes)
-            }
+        try await BlobFileReader.stream(path: path(key).string, range: nil, checkSize: { _ in }) { chunk in
+            chunk.withUnsafeReadableBytes { hasher.update($0) }
+            size += Int64(chunk.readableBytes)
         }
         let actual = hasher.finalize()
         guard actual == expected else {

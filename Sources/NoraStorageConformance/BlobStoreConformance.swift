@@ -62,6 +62,10 @@ public enum BlobStoreConformance {
         try expect(info.size == Int64(content.size), "size \(info.size)")
         try expect(try await s.store.stat(expected)?.size == Int64(content.size), "stat size")
         try expect(try await readDigest(s.store, expected, .sha256) == expected, "read-back digest differs")
+        // A range over several read chunks, starting and ending inside one.
+        let range = 1_048_570...3_200_000
+        let got = try await collect(s.store, expected, Int64(range.lowerBound)...Int64(range.upperBound))
+        try expect(got == (try await content.bytes(in: range)), "range \(range) of a large blob differs")
         try await s.store.delete(expected)
     }
 

@@ -1,0 +1,172 @@
+import NIOCore
+import NIOPosix
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Streams a file (or a byte range of it) with `pread(2)`, reusing its buffers.
+///
+/// Why not `_NIOFileSystem`'s chunk reads: each chunk there is a fresh allocation, and a
+/// chunk of 128 KiB or more is a fresh `mmap` (see `MemoryTuning`), so every chunk paid page
+/// faults and zeroing — about a fifth of a pull's CPU, capping one pull near 1 GB/s. Here a
+/// download owns two buffers and alternates them: `ByteBuffer.clear()` reuses a buffer's
+/// memory once the socket has let go of it (and allocates a fresh one, without copying, if it
+/// has not), so a pull touches the same pages over and over.
+///
+/// Reads of data the page cache holds happen in place (`RWF_NOWAIT`); only a read that would
+/// wait on the disk goes to NIO's blocking-I/O thread pool. The file is opened, measured and —
+/// when small — read and closed in one trip to that pool, which is what manifests need.
+enum BlobFileReader {
+    /// Files up to this size are read in one piece, into a buffer of their own size.
+    static let smallFile = 64 * 1024
+
+    /// Streams `range` (all of the file when nil) to `sink`; one chunk in flight at a time.
+    /// `checkSize` sees the file's length before anything is read and may throw (to refuse a
+    /// range, for instance).
+    static func stream(path: String, range: ClosedRange<Int64>?,
+                       checkSize: @escaping @Sendable (Int64) throws -> Void,
+                       into sink: (ByteBuffer) async throws -> Void) async throws {
+        let file = OpenBlobFile()
+        defer { file.closeFile() }
+        try await NIOThreadPool.singleton.runIfActive {
+            try file.openFile(path)
+            try checkSize(file.size)
+            if let wanted = Self.wanted(range, size: file.size), wanted.count <= Int64(smallFile) {
+                try file.read(into: 0, at: wanted.lowerBound, length: Int(wanted.count))
+            }
+        }
+        guard let wanted = wanted(range, size: file.size) else { return }
+        if wanted.count <= Int64(smallFile) {
+            try await sink(file.buffers[0])
+            return
+        }
+        DownloadBudget.started()
+        defer { DownloadBudget.finished() }
+        var offset = wanted.lowerBound
+        var turn = 0
+        while offset <= wanted.upperBound {
+            let length = Int(min(Int64(DownloadBudget.chunkSize()), wanted.upperBound - offset + 1))
+            let slot = turn & 1
+            var count = file.readIfCached(into: slot, at: offset, length: length)
+            if count == 0 {
+                try await NIOThreadPool.singleton.runIfActive { [offset] in
+                    try file.read(into: slot, at: offset, length: length)
+                }
+                count = length
+            }
+            offset += Int64(count)
+            turn += 1
+            try await sink(file.buffers[slot])
+        }
+    }
+
+    /// The byte range to send, as offsets; nil for an empty file read whole.
+    private static func wanted(_ range: ClosedRange<Int64>?, size: Int64) -> (lowerBound: Int64, upperBound: Int64, count: Int64)? {
+        if let range { return (range.lowerBound, range.upperBound, range.upperBound - range.lowerBound + 1) }
+        return size == 0 ? nil : (0, size - 1, size)
+    }
+}
+
+/// Sizes download chunks so their buffers share one memory budget: a lone pull reads 1 MiB at
+/// a time (measured: 2.6 GB/s against 2.0 GB/s with 256 KiB chunks, fewer trips through the
+/// event loop per byte), and as pulls multiply the chunks shrink, down to 64 KiB, so memory
+/// stays near the budget however many pulls run (each holds two chunks).
+enum DownloadBudget {
+    static let bytes = 32 * 1024 * 1024
+    static let largest = 1024 * 1024
+    static let smallest = 64 * 1024
+    private static let active = Atomic<Int>(0)
+
+    static func started() { active.add(1, ordering: .relaxed) }
+    static func finished() { active.subtract(1, ordering: .relaxed) }
+
+    /// The chunk size now: the budget split over the running pulls' two buffers each,
+    /// rounded down to a power of two within `smallest...largest`.
+    static func chunkSize() -> Int { chunkSize(activeDownloads: active.load(ordering: .relaxed)) }
+
+    static func chunkSize(activeDownloads: Int) -> Int {
+        let share = bytes / (2 * max(activeDownloads, 1))
+        var size = largest
+        while size > smallest && size > share { size /= 2 }
+        return size
+    }
+}
+
+/// One open file and its two reusable buffers. Only one thread touches it at a time: the
+/// download task hands it to the thread pool and waits for it back.
+private final class OpenBlobFile: @unchecked Sendable {
+    private var descriptor: CInt = -1
+    private(set) var size: Int64 = 0
+    private(set) var buffers = [ByteBuffer(), ByteBuffer()]
+
+    func openFile(_ path: String) throws {
+        descriptor = path.withCString { open($0, O_RDONLY | O_CLOEXEC) }
+        guard descriptor >= 0 else {
+            throw errno == ENOENT ? StorageError.notFound : StorageError.io("open \(path): errno \(errno)")
+        }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw StorageError.io("fstat \(path): errno \(errno)") }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw StorageError.notFound }
+        size = Int64(info.st_size)
+    }
+
+    /// Empties buffer `slot` for `length` bytes, reusing its memory when the socket is done
+    /// with it and dropping it when the chunk size has shrunk well below its capacity.
+    private func prepare(_ slot: Int, for length: Int) {
+        if buffers[slot].capacity > 2 * length { buffers[slot] = ByteBuffer() }
+        buffers[slot].clear(minimumCapacity: length)
+    }
+
+    /// Fills buffer `slot` with exactly `length` bytes from `offset`.
+    func read(into slot: Int, at offset: Int64, length: Int) throws {
+        prepare(slot, for: length)
+        var done = 0
+        while done < length {
+            var count = 0
+            buffers[slot].writeWithUnsafeMutableBytes(minimumWritableBytes: length - done) { memory in
+                count = pread(descriptor, memory.baseAddress, length - done, off_t(offset) + off_t(done))
+                return max(count, 0)
+            }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { throw StorageError.io(count == 0 ? "file ended early" : "read failed: errno \(errno)") }
+            done += count
+        }
+    }
+
+    /// Reads what the page cache already holds, right here (a memory copy, no waiting on the
+    /// disk: `RWF_NOWAIT`), sparing the two thread switches of a trip to the pool. Returns the
+    /// bytes read; 0 when the data must come from the disk.
+    func readIfCached(into slot: Int, at offset: Int64, length: Int) -> Int {
+        #if os(Linux)
+        guard let preadv2 = Self.preadv2 else { return 0 }
+        prepare(slot, for: length)
+        var count = 0
+        buffers[slot].writeWithUnsafeMutableBytes(minimumWritableBytes: length) { memory in
+            var vector = iovec(iov_base: memory.baseAddress, iov_len: length)
+            count = preadv2(descriptor, &vector, 1, off_t(offset), Self.noWait)
+            return max(count, 0)
+        }
+        return max(count, 0)
+        #else
+        return 0
+        #endif
+    }
+
+    /// `RWF_NOWAIT` from <linux/fs.h>; it and `preadv2` (behind `_GNU_SOURCE`) are not in the
+    /// Glibc module, so the function is looked up at run time (glibc ≥ 2.26 has it).
+    private static let noWait: CInt = 0x8
+    #if os(Linux)
+    private typealias PReadV2 = @convention(c) (CInt, UnsafePointer<iovec>, CInt, off_t, CInt) -> Int
+    private static let preadv2: PReadV2? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "preadv2")
+        .map { unsafeBitCast($0, to: PReadV2.self) }
+    #endif
+
+    func closeFile() {
+        if descriptor >= 0 { _ = close(descriptor) }
+        descriptor = -1
+    }
+}
