@@ -26,6 +26,9 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", exact: "0.9.20"),
         .package(url: "https://github.com/adam-fowler/compress-nio.git", exact: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", exact: "1.35.2"),
+        // Used by `nora go publish` (and the pull-through caches to come); HummingbirdTesting
+        // already builds it for the tests.
+        .package(url: "https://github.com/swift-server/async-http-client.git", exact: "1.37.0"),
     ],
     targets: [
         .target(name: "NoraCore", dependencies: [
@@ -114,6 +117,8 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "SQLKit", package: "sql-kit"),
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "_NIOFileSystem", package: "swift-nio"),
         ]),
         .target(name: "NoraMaven", dependencies: [
             "NoraCore", "NoraStorage", "NoraMetadata", "NoraAuth",

@@ -1,9 +1,9 @@
 import Foundation
 import NoraCore
 import ZIPFoundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import AsyncHTTPClient
+import NIOCore
+import _NIOFileSystem
 
 /// `nora go publish`: builds a module zip from a source folder (the go command's file
 /// selection, `GoModuleFiles`) and PUTs it to `<registry>/go/<module>/@v/<version>.zip`.
@@ -105,31 +105,41 @@ public struct GoModulePublisher: Sendable {
     }
 
     /// PUTs the zip at `zipPath`, streamed from the file; `token` goes out as a Bearer token.
+    /// A 401 comes back as the answer (AsyncHTTPClient does not retry challenges).
     public func upload(zipAt zipPath: String, registry: String, token: String?) async throws(Failure) -> Response {
         var base = registry
         while base.hasSuffix("/") { base.removeLast() }
         let path = "/go/\(GoModulePath.escape(module))/@v/\(GoModulePath.escape(version.description)).zip"
-        guard let url = URL(string: base + path), url.scheme == "http" || url.scheme == "https" else {
+        let url = base + path
+        guard let parsed = URL(string: url), parsed.scheme == "http" || parsed.scheme == "https", parsed.host != nil else {
             throw Failure("--registry must be an http(s) URL, e.g. http://127.0.0.1:4000")
         }
-        var request = URLRequest(url: url, timeoutInterval: 600)
-        request.httpMethod = "PUT"
-        request.setValue("application/zip", forHTTPHeaderField: "Content-Type")
-        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        let session = URLSession(configuration: .ephemeral, delegate: NoChallenges(), delegateQueue: nil)
-        defer { session.finishTasksAndInvalidate() }
-        let result: (Data?, URLResponse?, (any Error)?) = await withCheckedContinuation { continuation in
-            session.uploadTask(with: request, fromFile: URL(fileURLWithPath: zipPath)) { data, response, error in
-                continuation.resume(returning: (data, response, error))
-            }.resume()
+        let configuration = HTTPClient.Configuration(redirectConfiguration: .disallow,
+                                                     timeout: .init(connect: .seconds(30), read: .seconds(600)))
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        do {
+            let answer = try await Self.put(file: zipPath, to: url, token: token, with: client)
+            try? await client.shutdown()
+            return answer
+        } catch {
+            try? await client.shutdown()
+            if let failure = error as? Failure { throw failure }
+            throw Failure("upload to \(url) failed: \(error)")
         }
-        if let error = result.2 as? URLError, error.code == .cancelled {
-            // Only a declined 401 challenge cancels the task (see NoChallenges).
-            throw Failure("the registry refused \(module)@\(version) (HTTP 401): credentials needed; pass --token with a write token")
+    }
+
+    private static func put(file: String, to url: String, token: String?, with client: HTTPClient) async throws -> Response {
+        try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(file)) { handle in
+            let size = try await handle.info().size
+            var request = HTTPClientRequest(url: url)
+            request.method = .PUT
+            request.headers.add(name: "Content-Type", value: "application/zip")
+            if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+            request.body = .stream(handle.readChunks(chunkLength: .kibibytes(256)), length: .known(size))
+            let answer = try await client.execute(request, timeout: .seconds(600))
+            let body = try await answer.body.collect(upTo: 1 << 20)
+            return Response(status: Int(answer.status.code), body: String(buffer: body))
         }
-        if let error = result.2 { throw Failure("upload to \(url) failed: \(error.localizedDescription)") }
-        guard let http = result.1 as? HTTPURLResponse else { throw Failure("upload to \(url) failed: no HTTP response") }
-        return Response(status: http.statusCode, body: String(decoding: result.0 ?? Data(), as: UTF8.self))
     }
 
     /// Builds the zip in a temporary folder, uploads it and returns the server's answer;
@@ -150,15 +160,5 @@ public struct GoModulePublisher: Sendable {
             throw Failure("the registry refused \(module)@\(version) (HTTP \(response.status)): \(reason.isEmpty ? "no reason given" : reason)")
         }
         return response
-    }
-}
-
-/// Answers every authentication challenge by declining it, so a 401 comes back as the
-/// response (with the server's reason) instead of URLSession retrying the upload, which
-/// hangs in swift-corelibs-foundation.
-final class NoChallenges: NSObject, URLSessionTaskDelegate, Sendable {
-    func urlSession(_ session: URLSession, task: URLSessionTask, didReceive challenge: URLAuthenticationChallenge,
-                    completionHandler: @escaping @Sendable (URLSession.AuthChallengeDisposition, URLCredential?) -> Void) {
-        completionHandler(.rejectProtectionSpace, nil)
     }
 }

@@ -288,3 +288,23 @@ def test_nora_go_publish_cli(nora, tmp_path):
     # Publishing the same version again is refused, and the CLI says why.
     again = nora.nora("go", "publish", str(src), "--version", "v1.0.0", "--registry", nora.base)
     assert again.returncode != 0 and "v1.0.0" in (again.stderr + again.stdout)
+
+
+def test_nora_go_publish_cli_with_auth(auth_nora, tmp_path):
+    """Without a token the CLI reports the 401 and nothing is stored; with a write token it publishes."""
+    nora = auth_nora({"NORA_AUTH_ANONYMOUS_READ": "true"})
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "go.mod").write_text("module example.com/authtool\n\ngo 1.21\n")
+    (src / "tool.go").write_text("package authtool\n")
+
+    refused = nora.nora("go", "publish", str(src), "--version", "v0.1.0", "--registry", nora.base)
+    assert refused.returncode != 0 and "401" in refused.stderr + refused.stdout, refused
+    assert nora.get("/go/example.com/authtool/@v/list").status == 404
+
+    made = nora.nora("token", "create", "--name", "ci", "--role", "write")
+    assert made.returncode == 0, made.stderr
+    token = made.stdout.strip().splitlines()[-1]
+    ok = nora.nora("go", "publish", str(src), "--version", "v0.1.0", "--registry", nora.base, "--token", token)
+    assert ok.returncode == 0, ok.stderr
+    assert nora.get("/go/example.com/authtool/@v/list").text == "v0.1.0\n"
