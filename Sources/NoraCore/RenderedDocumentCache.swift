@@ -1,4 +1,5 @@
 import NIOConcurrencyHelpers
+import NIOCore
 
 /// Rendered metadata documents (npm packuments, PyPI pages), keyed by the revision the
 /// database holds for them.
@@ -20,10 +21,13 @@ public final class RenderedDocumentCache: Sendable {
         }
     }
 
+    /// Held as a `ByteBuffer` so every response shares the one copy (no per-request copy), with
+    /// its ETag computed once at render time rather than hashed on every hit.
     public struct Document: Sendable {
-        public let bytes: [UInt8]
+        public let bytes: ByteBuffer
         public let etag: String
-        public init(bytes: [UInt8], etag: String) { self.bytes = bytes; self.etag = etag }
+        public init(bytes: ByteBuffer, etag: String) { self.bytes = bytes; self.etag = etag }
+        public init(bytes: [UInt8], etag: String) { self.init(bytes: ByteBuffer(bytes: bytes), etag: etag) }
     }
 
     private struct State {
@@ -41,18 +45,18 @@ public final class RenderedDocumentCache: Sendable {
     }
 
     public func store(_ document: Document, for key: Key) {
-        guard document.bytes.count <= budget / 4 else { return }
+        guard document.bytes.readableBytes <= budget / 4 else { return }
         state.withLockedValue { state in
             // Other revisions of the same name are dead weight once this one is rendered.
             for old in state.entries.keys where old.name == key.name && old.revision != key.revision {
-                state.bytes -= state.entries.removeValue(forKey: old)?.bytes.count ?? 0
+                state.bytes -= state.entries.removeValue(forKey: old)?.bytes.readableBytes ?? 0
             }
-            if state.bytes + document.bytes.count > budget {
+            if state.bytes + document.bytes.readableBytes > budget {
                 state.entries.removeAll(keepingCapacity: true)
                 state.bytes = 0
             }
-            if let previous = state.entries.updateValue(document, forKey: key) { state.bytes -= previous.bytes.count }
-            state.bytes += document.bytes.count
+            if let previous = state.entries.updateValue(document, forKey: key) { state.bytes -= previous.bytes.readableBytes }
+            state.bytes += document.bytes.readableBytes
         }
     }
 }

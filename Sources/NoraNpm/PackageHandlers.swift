@@ -21,11 +21,11 @@ extension NpmRegistry {
         guard let state = try await index.state(name) else { throw NpmError.notFound(name) }
         let document = abbreviated ? Packument.abbreviated(state, base: base) : Packument.full(state, base: base)
         let bytes = document.encoded
-        let etag = EntityTag.quoted(Digest.of(bytes).hex)
+        let rendered = RenderedDocumentCache.Document(bytes: bytes, etag: EntityTag.quoted(Digest.of(bytes).hex))
         // Cached under the revision the rendered state carries (a write may have landed in between).
-        packuments.store(.init(bytes: bytes, etag: etag),
-                         for: .init(name: name.value, revision: "\(state.rev)@\(state.modifiedAt)", variant: variant))
-        return jsonDocument(bytes, etag: etag, contentType: contentType, modifiedMillis: state.modifiedAt, request: request)
+        packuments.store(rendered, for: .init(name: name.value, revision: "\(state.rev)@\(state.modifiedAt)", variant: variant))
+        return jsonDocument(rendered.bytes, etag: rendered.etag, contentType: contentType,
+                            modifiedMillis: state.modifiedAt, request: request)
     }
 
     func getVersion(_ name: PackageName, _ ref: String, _ request: Request, _ context: NoraRequestContext) async throws -> Response {
@@ -35,7 +35,9 @@ extension NpmRegistry {
             throw NpmError(.notFound, "version or tag '\(ref.prefix(100))' of '\(name)' not found")
         }
         let document = Packument.versionDocument(version, name: name, base: baseURL(request))
-        return jsonDocument(document.encoded, contentType: "application/json", modifiedMillis: state.modifiedAt, request: request)
+        let bytes = document.encoded
+        return jsonDocument(ByteBuffer(bytes: bytes), etag: EntityTag.quoted(Digest.of(bytes).hex), contentType: "application/json",
+                            modifiedMillis: state.modifiedAt, request: request)
     }
 
     func getTarball(_ name: PackageName, _ file: String, _ request: Request, _ context: NoraRequestContext) async throws -> Response {
@@ -57,9 +59,8 @@ extension NpmRegistry {
 
     /// A JSON document with a content ETag: `If-None-Match` → 304; no-cache so npm
     /// revalidates and sees new publishes at once.
-    func jsonDocument(_ bytes: [UInt8], etag: String? = nil, contentType: String, modifiedMillis: Int64,
+    func jsonDocument(_ bytes: ByteBuffer, etag: String, contentType: String, modifiedMillis: Int64,
                       request: Request) -> Response {
-        let etag = etag ?? EntityTag.quoted(Digest.of(bytes).hex)
         var headers: HTTPFields = [
             .contentType: contentType, .eTag: etag, .vary: "Accept, Authorization", .cacheControl: "no-cache",
             .lastModified: Clock.httpDate(seconds: modifiedMillis / 1000),
@@ -68,8 +69,8 @@ extension NpmRegistry {
             headers[.contentType] = nil
             return Response(status: .notModified, headers: headers)
         }
-        headers[.contentLength] = String(bytes.count)
-        let body = request.method == .head ? ByteBuffer() : ByteBuffer(bytes: bytes)
+        headers[.contentLength] = String(bytes.readableBytes)
+        let body = request.method == .head ? ByteBuffer() : bytes
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
     }
 }

@@ -12,7 +12,7 @@ extension PyPIRegistry {
         let projects = try await index.projects()
         let pages = pages(request)
         let body = format == .json ? pages.projectListJSON(projects) : Array(pages.projectListHTML(projects).utf8)
-        return Self.page(body, format: format, request: request)
+        return Self.page(Self.document(body, format: format), format: format, request: request)
     }
 
     func projectPage(_ request: Request, _ context: NoraRequestContext) async throws -> Response {
@@ -29,12 +29,13 @@ extension PyPIRegistry {
         // older revision is only replaced sooner, never served stale.
         let key = RenderedDocumentCache.Key(name: normalized, revision: head.revision,
                                             variant: "\(format == .json ? "json" : "html") \(pages.base)")
-        if let cached = renderedPages.document(for: key) { return Self.page(cached.bytes, format: format, request: request) }
+        if let cached = renderedPages.document(for: key) { return Self.page(cached, format: format, request: request) }
         let files = try await index.files(normalized)
         let body = format == .json ? pages.projectPageJSON(name: normalized, files: files)
             : Array(pages.projectPageHTML(display: head.display, files: files).utf8)
-        renderedPages.store(.init(bytes: body, etag: ""), for: key)
-        return Self.page(body, format: format, request: request)
+        let document = Self.document(body, format: format)
+        renderedPages.store(document, for: key)
+        return Self.page(document, format: format, request: request)
     }
 
     func download(_ request: Request, _ context: NoraRequestContext) async throws -> Response {
@@ -77,16 +78,21 @@ extension PyPIRegistry {
     }
 
     /// Index pages change with every upload and yank: clients must revalidate.
-    static func page(_ body: [UInt8], format: SimpleFormat, request: Request) -> Response {
+    static func page(_ page: RenderedDocumentCache.Document, format: SimpleFormat, request: Request) -> Response {
         var headers: HTTPFields = [.contentType: format.contentType, .vary: "Accept", .cacheControl: "max-age=0, must-revalidate",
-                                   .eTag: EntityTag.quoted(Digest.of(body).hex.prefix(32) + (format == .json ? "j" : "h"))]
+                                   .eTag: page.etag]
         if let tag = request.headers[.ifNoneMatch], EntityTag.list(tag, matches: headers[.eTag]) {
             headers[.contentType] = nil
             return Response(status: .notModified, headers: headers)
         }
-        headers[.contentLength] = String(body.count)
+        headers[.contentLength] = String(page.bytes.readableBytes)
         if request.method == .head { return Response(status: .ok, headers: headers, body: .init()) }
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: page.bytes))
+    }
+
+    /// A rendered page with its ETag: content-derived, per format (HTML and JSON differ).
+    static func document(_ body: [UInt8], format: SimpleFormat) -> RenderedDocumentCache.Document {
+        .init(bytes: body, etag: EntityTag.quoted(Digest.of(body).hex.prefix(32) + (format == .json ? "j" : "h")))
     }
 
     /// 301 to the canonical path, keeping the query (`?format=`).
