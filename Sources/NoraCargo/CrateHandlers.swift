@@ -24,14 +24,10 @@ extension CargoRegistry {
             return Response(status: .notModified, headers: headers)
         }
         let blob = BlobInfo(digest: version.digest, size: version.size)
-        let response: Result<Response, AppError> = Result { () throws(AppError) in
-            try BlobResponse.make(store: store, blob: blob, request: request, headers: headers)
-        }
-        switch response {
-        case .success(let ok): return ok
-        case .failure(let error) where error.kind == .rangeNotSatisfiable:
+        do {
+            return try await BlobResponse.make(store: store, blob: blob, request: request, headers: headers)
+        } catch let error as AppError where error.kind == .rangeNotSatisfiable {
             throw CargoError(.invalidRequest, error.message, status: .rangeNotSatisfiable, headers: error.headers)
-        case .failure(let error): throw error
         }
     }
 

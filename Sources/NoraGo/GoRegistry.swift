@@ -72,8 +72,8 @@ public struct GoRegistry: Sendable {
             }
             switch kind {
             case .info: return info(version, request: request)
-            case .mod: return try blob(version.modDigest, size: version.modSize, type: "text/plain; charset=utf-8", request)
-            case .zip: return try blob(version.zipDigest, size: version.zipSize, type: "application/zip", request)
+            case .mod: return try await blob(version.modDigest, size: version.modSize, type: "text/plain; charset=utf-8", request)
+            case .zip: return try await blob(version.zipDigest, size: version.zipSize, type: "application/zip", request)
             }
         }
     }
@@ -109,9 +109,9 @@ public struct GoRegistry: Sendable {
     }
 
     /// A version's files never change, so clients and caches may keep them.
-    func blob(_ digest: Digest, size: Int64, type: String, _ request: Request) throws -> Response {
+    func blob(_ digest: Digest, size: Int64, type: String, _ request: Request) async throws -> Response {
         let headers: HTTPFields = [.contentType: type, .eTag: EntityTag.quoted(digest.hex),
                                    .cacheControl: "private, max-age=31536000, immutable"]
-        return try BlobResponse.make(store: store, blob: BlobInfo(digest: digest, size: size), request: request, headers: headers)
+        return try await BlobResponse.make(store: store, blob: BlobInfo(digest: digest, size: size), request: request, headers: headers)
     }
 }

@@ -41,7 +41,7 @@ extension MavenRegistry {
             return Response(status: .notModified, headers: headers)
         }
         let rangeStillValid = request.headers[.ifRange].map { $0 == stored.etag } ?? true
-        return try BlobResponse.make(store: store, blob: BlobInfo(digest: stored.digest, size: stored.size),
+        return try await BlobResponse.make(store: store, blob: BlobInfo(digest: stored.digest, size: stored.size),
                                      request: request, headers: headers, allowRange: rangeStillValid)
     }
 

@@ -53,7 +53,7 @@ extension NpmRegistry {
             return Response(status: .notModified, headers: headers)
         }
         let rangeStillValid = request.headers[.ifRange].map { $0 == etag } ?? true
-        return try BlobResponse.make(store: store, blob: BlobInfo(digest: found.blob.digest, size: found.blob.size),
+        return try await BlobResponse.make(store: store, blob: BlobInfo(digest: found.blob.digest, size: found.blob.size),
                                      request: request, headers: headers, allowRange: rangeStillValid)
     }
 

@@ -14,8 +14,8 @@ extension OCIRegistry {
             .eTag: EntityTag.quoted(digest.description), .cacheControl: "max-age=31536000, immutable",
         ]
         do {
-            return try BlobResponse.make(store: store, blob: blob, request: request, headers: headers)
-        } catch {
+            return try await BlobResponse.make(store: store, blob: blob, request: request, headers: headers)
+        } catch let error as AppError {
             guard error.kind == .rangeNotSatisfiable else { throw error }
             throw OCIError(.blobUnknown, error.message, status: .rangeNotSatisfiable, headers: error.headers)
         }

@@ -14,7 +14,7 @@ extension OCIRegistry {
             .contentType: manifest.mediaType, OCIHeaders.contentDigest: manifest.digest.description,
             .eTag: EntityTag.quoted(manifest.digest.description),
         ]
-        return try BlobResponse.make(store: store, blob: BlobInfo(digest: manifest.digest, size: manifest.size),
+        return try await BlobResponse.make(store: store, blob: BlobInfo(digest: manifest.digest, size: manifest.size),
                                      request: request, headers: headers, allowRange: false)
     }
 

@@ -51,7 +51,7 @@ extension PyPIRegistry {
             guard let file = try await index.file(normalized, distribution), let metadata = file.metadata else {
                 throw PyPIError(.fileNotFound, "'\(filename)'")
             }
-            return try BlobResponse.make(store: store, blob: metadata, request: request, headers: [
+            return try await BlobResponse.make(store: store, blob: metadata, request: request, headers: [
                 .contentType: "text/plain; charset=utf-8", .eTag: EntityTag.quoted(metadata.digest.hex),
                 .cacheControl: "max-age=31536000, immutable",
             ])
@@ -60,7 +60,7 @@ extension PyPIRegistry {
         if let tag = request.headers[.ifNoneMatch], EntityTag.list(tag, matches: EntityTag.quoted(file.digest.hex)) {
             return Response(status: .notModified, headers: [.eTag: EntityTag.quoted(file.digest.hex)])
         }
-        return try BlobResponse.make(store: store, blob: BlobInfo(digest: file.digest, size: file.size), request: request, headers: [
+        return try await BlobResponse.make(store: store, blob: BlobInfo(digest: file.digest, size: file.size), request: request, headers: [
             .contentType: MediaType.forFile(filename), .eTag: EntityTag.quoted(file.digest.hex),
             .lastModified: Clock.httpDate(seconds: file.uploadedAtMillis / 1000),
             .cacheControl: "max-age=31536000, immutable",

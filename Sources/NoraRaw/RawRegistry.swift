@@ -59,7 +59,7 @@ public struct RawRegistry: Sendable {
         }
         // If-Range with a stale tag: the client's partial copy is outdated, so send everything.
         let rangeStillValid = request.headers[.ifRange].map { $0 == file.etag } ?? true
-        return try BlobResponse.make(store: store, blob: BlobInfo(digest: file.digest, size: file.size), request: request,
+        return try await BlobResponse.make(store: store, blob: BlobInfo(digest: file.digest, size: file.size), request: request,
                                      headers: headers, allowRange: rangeStillValid)
     }
 
