@@ -155,7 +155,7 @@ let package = Package(
         .testTarget(name: "NoraOCITests", dependencies: ["NoraOCI", "NoraCore"]),
         .testTarget(name: "NoraNpmTests", dependencies: ["NoraNpm", "NoraCore"]),
         .testTarget(name: "NoraPyPITests", dependencies: ["NoraPyPI", "NoraCore", "NoraStorage", "NoraArchive"]),
-        .testTarget(name: "NoraCargoTests", dependencies: ["NoraCargo", "NoraCore"]),
+        .testTarget(name: "NoraCargoTests", dependencies: ["NoraCargo", "NoraCore", "NoraMetadata"]),
         .testTarget(name: "NoraGoTests", dependencies: ["NoraGo", "NoraCore"]),
         .testTarget(name: "NoraMavenTests", dependencies: ["NoraMaven", "NoraCore"]),
         .testTarget(name: "NoraArchiveTests", dependencies: ["NoraArchive", "NoraCore"]),

@@ -29,6 +29,8 @@ public struct CargoRegistry: Sendable {
     let config: NoraConfig
     let authenticator: Authenticator
     let tokens: TokenStore
+    /// Rendered index files by crate revision (per process; the revision is read on every request).
+    let indexFiles = IndexFileCache()
 
     public init(db: MetadataDatabase, store: any BlobStore, config: NoraConfig, authenticator: Authenticator) {
         self.index = CrateIndex(db: db)

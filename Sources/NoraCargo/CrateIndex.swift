@@ -7,10 +7,13 @@ import SQLKit
 /// metadata). Each version row keeps its index line as JSON text, so an index file is one
 /// indexed query and the line published is the line served.
 ///
-///     cargo_crates(name_key PK, name, description, created_at, updated_at)
+///     cargo_crates(name_key PK, name, description, created_at, updated_at, rev)
 ///     cargo_versions(name_key, version, version_key, seq, digest, size, line, yanked, published_by, created_at)
 ///         unique (name_key, version_key)
 ///     cargo_owners(name_key, login, added_by, added_at)  unique (name_key, login)
+///
+/// `rev` counts the changes to a crate's index file: every write that alters an index line
+/// bumps it in the same transaction, so rendered index files can be cached per revision.
 struct CrateIndex: Sendable {
     let db: MetadataDatabase
 
@@ -44,6 +47,12 @@ struct CrateIndex: Sendable {
                 .column("added_at", type: .bigint, .notNull)
                 .run()
             try await db.create(index: "cargo_owners_key").unique().on("cargo_owners").column("name_key").column("login").run()
+        },
+        Migration("cargo-002-crate-revision") { db in
+            // Bumped by publish, yank and unyank: rendered index files are cached per revision.
+            try await db.alter(table: "cargo_crates")
+                .column("rev", type: .bigint, .notNull, .default(SQLLiteral.numeric("0")))
+                .run()
         }
     ]
 
@@ -59,6 +68,48 @@ struct CrateIndex: Sendable {
         let size: Int64
         let line: String
         let yanked: Bool
+    }
+
+    /// What an index-file request reads on every hit: one row.
+    struct Head: Sendable {
+        let name: String
+        let updatedAt: Int64
+        /// `rev@created_at`: the time keeps a re-created crate (should deletion ever come)
+        /// from reusing the cache entries of an old one with the same counter.
+        let revision: String
+    }
+
+    func head(_ key: String, in db: any SQLDatabase) async throws -> Head? {
+        guard let row = try await db.select().columns("name", "updated_at", "rev", "created_at").from("cargo_crates")
+            .where("name_key", .equal, key).first() else { return nil }
+        return Head(name: try row.decode(column: "name"), updatedAt: try row.decode(column: "updated_at"),
+                    revision: try Self.revision(row))
+    }
+
+    /// The index lines of a crate in publish order, with the revision they belong to. One
+    /// statement (a join) reads both, so lines and revision come from the same snapshot and
+    /// a file cached under that revision is exactly that revision's file.
+    func indexLines(_ key: String, in db: any SQLDatabase) async throws -> (lines: [String], revision: String?) {
+        let rows = try await db.select()
+            .column(SQLColumn("line", table: "cargo_versions"))
+            .column(SQLColumn("rev", table: "cargo_crates")).column(SQLColumn("created_at", table: "cargo_crates"))
+            .from("cargo_versions")
+            .join("cargo_crates", on: SQLColumn("name_key", table: "cargo_crates"), .equal, SQLColumn("name_key", table: "cargo_versions"))
+            .where(SQLColumn("name_key", table: "cargo_versions"), .equal, SQLBind(key))
+            .orderBy(SQLColumn("seq", table: "cargo_versions"))
+            .all()
+        return (try rows.map { try $0.decode(column: "line", as: String.self) }, try rows.first.map(Self.revision))
+    }
+
+    static func revision(_ row: any SQLRow) throws -> String {
+        "\(try row.decode(column: "rev", as: Int64.self))@\(try row.decode(column: "created_at", as: Int64.self))"
+    }
+
+    /// Marks the crate's index file as changed; the caller holds the transaction of the change.
+    func bumpRevision(_ key: String, in db: any SQLDatabase) async throws {
+        try await db.update("cargo_crates")
+            .set("rev", to: SQLBinaryExpression(SQLColumn("rev"), .add, SQLLiteral.numeric("1")))
+            .where("name_key", .equal, key).run()
     }
 
     func crate(_ key: String, in db: any SQLDatabase) async throws -> Crate? {
@@ -115,6 +166,7 @@ struct CrateIndex: Sendable {
                     SQLBind(blob.size), SQLBind(String(decoding: JSON.encode(line), as: UTF8.self)), SQLBind(Int64(0)),
                     SQLBind(publisher), SQLBind(now))
             .run()
+        try await bumpRevision(crate.key, in: db)
     }
 
     /// Sets the yanked flag in the row and in its stored index line; false when it already had that value.
@@ -126,6 +178,7 @@ struct CrateIndex: Sendable {
             .set("line", to: String(decoding: JSON.encode(line), as: UTF8.self))
             .where("name_key", .equal, key).where("version", .equal, version.version).run()
         try await db.update("cargo_crates").set("updated_at", to: Clock.nowSeconds()).where("name_key", .equal, key).run()
+        try await bumpRevision(key, in: db)
         return true
     }
 

@@ -2,7 +2,9 @@ import Hummingbird
 import NoraCore
 
 /// The sparse index: `config.json` and one file per crate, revalidated by cargo with
-/// `If-None-Match` (ETag = SHA-256 of the file) or `If-Modified-Since`.
+/// `If-None-Match` (ETag = SHA-256 of the file) or `If-Modified-Since`. Files are rendered
+/// once per crate revision (`IndexFileCache`), so a request costs one row read however many
+/// versions the crate has.
 extension CargoRegistry {
     struct IndexConfig: Encodable {
         let dl: String
@@ -21,27 +23,37 @@ extension CargoRegistry {
               (try? CrateName(name)) != nil, CrateName.indexPath(name) == rest
         else { throw CargoError(.notFound, "no index file at \(prefix)\(rest.prefix(200))") }
         let key = CrateName.key(name)
-        let db = index.db.reader
-        guard let crate = try await index.crate(key, in: db), crate.name.lowercased() == name else {
+        // Every request reads the crate row (with its revision), so a replica or a process
+        // whose cache predates a write never serves an older file than the database holds.
+        guard let head = try await index.head(key, in: index.db.reader), head.name.lowercased() == name else {
             throw CargoError(.crateNotFound, "crate '\(name)' does not exist")
         }
-        let versions = try await index.versions(key, in: db)
-        guard !versions.isEmpty else { throw CargoError(.crateNotFound, "crate '\(name)' has no versions") }
-        let body = Array((versions.map(\.line).joined(separator: "\n") + "\n").utf8)
-        let etag = EntityTag.quoted(Digest.of(body).hex)
+        let file = try await renderedIndexFile(key, name, revision: head.revision)
+        // Last-Modified comes from the row read before the lines: if a write landed in between,
+        // the body is newer than the date says, which only makes clients fetch again sooner.
         let headers: HTTPFields = [
-            .contentType: "text/plain; charset=utf-8", .eTag: etag,
-            .lastModified: Clock.httpDate(seconds: crate.updatedAt), .cacheControl: cacheControl,
+            .contentType: "text/plain; charset=utf-8", .eTag: file.etag,
+            .lastModified: Clock.httpDate(seconds: head.updatedAt), .cacheControl: cacheControl,
         ]
-        if notModified(request, etag: etag, modified: crate.updatedAt) {
+        if notModified(request, etag: file.etag, modified: head.updatedAt) {
             return Response(status: .notModified, headers: headers)
         }
         guard request.method != .head else {
             var withLength = headers
-            withLength[.contentLength] = String(body.count)
+            withLength[.contentLength] = String(file.body.readableBytes)
             return Response(status: .ok, headers: withLength, body: .init())
         }
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: .init(bytes: body)))
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: file.body))
+    }
+
+    /// The index file at `revision`: cached, or rendered from the version rows and cached
+    /// under the revision those rows carry (newer than `revision` if a write just landed).
+    func renderedIndexFile(_ key: String, _ name: String, revision: String) async throws -> IndexFileCache.File {
+        if let cached = indexFiles.file(key, revision: revision) { return cached }
+        let (lines, linesRevision) = try await index.indexLines(key, in: index.db.reader)
+        guard let linesRevision, !lines.isEmpty else { throw CargoError(.crateNotFound, "crate '\(name)' has no versions") }
+        let body = Array((lines.joined(separator: "\n") + "\n").utf8)
+        return indexFiles.store(body, etag: EntityTag.quoted(Digest.of(body).hex), for: key, revision: linesRevision)
     }
 
     /// Index files change on publish and yank, so caches must revalidate (cheap: 304).
