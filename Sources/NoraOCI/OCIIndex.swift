@@ -84,18 +84,21 @@ struct OCIIndex: Sendable {
         }
     }
 
+    /// One statement for either reference form: this is the hottest read of the registry, and
+    /// a hand-written query skips SQLKit's per-request building and escaping of identifiers.
     func manifest(_ reference: ManifestReference, in repo: RepositoryName) async throws -> StoredManifest? {
-        let reader = db.reader
-        let digestText: String
+        let query: SQLQueryString
         switch reference {
-        case .digest(let d): digestText = d.description
+        case .digest(let d):
+            query = "SELECT digest, media_type, size FROM oci_manifests WHERE repo = \(bind: repo.value) AND digest = \(bind: d.description)"
         case .tag(let tag):
-            guard let row = try await reader.select().column("digest").from("oci_tags")
-                .where("repo", .equal, repo.value).where("tag", .equal, tag).first() else { return nil }
-            digestText = try row.decode(column: "digest", as: String.self)
+            query = """
+                SELECT m.digest, m.media_type, m.size FROM oci_tags t
+                JOIN oci_manifests m ON m.repo = t.repo AND m.digest = t.digest
+                WHERE t.repo = \(bind: repo.value) AND t.tag = \(bind: tag)
+                """
         }
-        guard let row = try await reader.select().columns("digest", "media_type", "size").from("oci_manifests")
-            .where("repo", .equal, repo.value).where("digest", .equal, digestText).first() else { return nil }
+        guard let row = try await db.reader.raw(query).first() else { return nil }
         return StoredManifest(digest: try Digest(parsing: try row.decode(column: "digest", as: String.self)),
                               mediaType: try row.decode(column: "media_type"), size: try row.decode(column: "size"))
     }

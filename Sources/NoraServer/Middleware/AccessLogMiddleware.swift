@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import Metrics
+import NIOConcurrencyHelpers
 import NoraCore
 
 /// One structured log line and the HTTP metrics per request.
@@ -14,10 +15,30 @@ struct AccessLogMiddleware: RouterMiddleware {
 
     let metrics: any MetricsFactory
     let uploadsInProgress: Meter
+    /// Handles per format, made once: building a handle goes through the factory's lock and
+    /// label formatting, which showed in profiles of small requests.
+    private let perFormat: [String: FormatMetrics]
+    private let requestCounters = NIOLockedValueBox([RequestKey: Counter]())
+
+    private struct FormatMetrics {
+        let duration: Metrics.Timer, bytesIn: Counter, bytesOut: Counter
+    }
+
+    private struct RequestKey: Hashable {
+        let format: String, method: String, status: Int
+    }
 
     init(metrics: any MetricsFactory) {
         self.metrics = metrics
         self.uploadsInProgress = Meter(label: "nora_uploads_in_progress", factory: metrics)
+        var perFormat: [String: FormatMetrics] = [:]
+        for format in Self.formats {
+            perFormat[format] = FormatMetrics(
+                duration: Metrics.Timer(label: "nora_http_request_duration_seconds", dimensions: [("format", format)], factory: metrics),
+                bytesIn: Counter(label: "nora_http_bytes_in_total", dimensions: [("format", format)], factory: metrics),
+                bytesOut: Counter(label: "nora_http_bytes_out_total", dimensions: [("format", format)], factory: metrics))
+        }
+        self.perFormat = perFormat
     }
 
     func handle(_ request: Request, context: Context,
@@ -45,13 +66,12 @@ struct AccessLogMiddleware: RouterMiddleware {
                         start: ContinuousClock.Instant, bytesIn: Int64, bytesOut: Int64) {
         let elapsed = ContinuousClock.now - start
         let nanos = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
-        Counter(label: "nora_http_requests_total",
-                dimensions: [("format", format), ("method", request.method.rawValue), ("status", String(status))],
-                factory: metrics).increment()
-        Metrics.Timer(label: "nora_http_request_duration_seconds", dimensions: [("format", format)], factory: metrics)
-            .recordNanoseconds(nanos)
-        if bytesIn > 0 { Counter(label: "nora_http_bytes_in_total", dimensions: [("format", format)], factory: metrics).increment(by: bytesIn) }
-        if bytesOut > 0 { Counter(label: "nora_http_bytes_out_total", dimensions: [("format", format)], factory: metrics).increment(by: bytesOut) }
+        requestCounter(format: format, method: Self.methodLabel(request.method), status: status).increment()
+        if let handles = perFormat[format] {
+            handles.duration.recordNanoseconds(nanos)
+            if bytesIn > 0 { handles.bytesIn.increment(by: bytesIn) }
+            if bytesOut > 0 { handles.bytesOut.increment(by: bytesOut) }
+        }
         guard request.uri.path != "/health" && request.uri.path != "/metrics" && request.uri.path != "/ready" else { return }
         context.logger.info("request", metadata: [
             "method": .string(request.method.rawValue), "path": .string(request.uri.path),
@@ -60,6 +80,29 @@ struct AccessLogMiddleware: RouterMiddleware {
             "client": .string(context.clientAddress), "user": .string(context.annotations.userName ?? "-"),
         ])
     }
+
+    private func requestCounter(format: String, method: String, status: Int) -> Counter {
+        let key = RequestKey(format: format, method: method, status: status)
+        return requestCounters.withLockedValue { counters in
+            if let counter = counters[key] { return counter }
+            let counter = Counter(label: "nora_http_requests_total",
+                                  dimensions: [("format", format), ("method", method), ("status", String(status))],
+                                  factory: metrics)
+            counters[key] = counter
+            return counter
+        }
+    }
+
+    /// Methods as metric labels; any other method name is "other", so a client cannot grow
+    /// the number of series without bound.
+    static func methodLabel(_ method: HTTPRequest.Method) -> String {
+        switch method {
+        case .get, .head, .put, .post, .patch, .delete, .options: return method.rawValue
+        default: return "other"
+        }
+    }
+
+    static let formats = ["docker", "npm", "pypi", "cargo", "go", "maven", "raw", "ops", "api", "other"]
 
     /// The metrics label for a path: the format that owns its prefix.
     static func format(of path: String) -> String {

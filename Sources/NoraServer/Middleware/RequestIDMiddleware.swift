@@ -1,6 +1,11 @@
 import HTTPTypes
 import Hummingbird
 import NoraCore
+import Synchronization
+
+private extension String {
+    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
+}
 
 /// Gives each request an id: the client's `X-Request-ID` when it is sane, else a new one.
 /// It is echoed in the response and attached to every log line of the request.
@@ -27,8 +32,17 @@ struct RequestIDMiddleware: RouterMiddleware {
         return id
     }
 
+    /// A random per-process prefix and a counter: unique across replicas and restarts for
+    /// practical purposes, and no system call per request (ids are not secrets).
     static func generate() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<12).map { _ in UInt8.random(in: 0...255, using: &generator) }.hexString
+        let number = counter.wrappingAdd(1, ordering: .relaxed).newValue
+        let digits = String(UInt64(truncatingIfNeeded: number), radix: 16)
+        return prefix + digits.leftPadded(to: 12)
     }
+
+    private static let prefix: String = {
+        var generator = SystemRandomNumberGenerator()
+        return String(generator.next() >> 16, radix: 16, uppercase: false).leftPadded(to: 12)
+    }()
+    private static let counter = Atomic<Int>(0)
 }
