@@ -10,12 +10,29 @@ extension OCIRegistry {
         guard let manifest = try await index.manifest(reference, in: name) else {
             throw OCIError(.manifestUnknown, "\(name):\(reference)")
         }
-        let headers: HTTPFields = [
+        var headers: HTTPFields = [
             .contentType: manifest.mediaType, OCIHeaders.contentDigest: manifest.digest.description,
             .eTag: EntityTag.quoted(manifest.digest.description),
         ]
-        return try await BlobResponse.make(store: store, blob: BlobInfo(digest: manifest.digest, size: manifest.size),
-                                     request: request, headers: headers, allowRange: false)
+        guard request.method == .get, manifest.size <= ManifestBodyCache.largestBody else {
+            return try await BlobResponse.make(store: store, blob: BlobInfo(digest: manifest.digest, size: manifest.size),
+                                               request: request, headers: headers, allowRange: false)
+        }
+        let body = try await cachedBody(of: manifest)
+        headers[.contentLength] = String(body.readableBytes)
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
+    }
+
+    /// The body of a small manifest, from memory or read once from the store.
+    private func cachedBody(of manifest: OCIIndex.StoredManifest) async throws -> ByteBuffer {
+        if let body = manifestBodies.body(manifest.digest) { return body }
+        var body = ByteBuffer()
+        try await store.read(manifest.digest, range: nil) { chunk in body.writeImmutableBuffer(chunk) }
+        guard body.readableBytes == manifest.size else {
+            throw OCIError(.manifestUnknown, "stored manifest \(manifest.digest) has \(body.readableBytes) bytes, \(manifest.size) recorded")
+        }
+        manifestBodies.store(body, for: manifest.digest)
+        return body
     }
 
     func putManifest(_ name: RepositoryName, _ ref: String, _ request: Request, _ context: NoraRequestContext) async throws -> Response {
@@ -46,6 +63,7 @@ extension OCIRegistry {
         }
         _ = try await store.put(InMemoryBody(bytes), algorithm: digest.algorithm, expected: digest, limit: nil)
         try await index.putManifest(manifest, digest: digest, size: Int64(bytes.count), tag: tag, in: name)
+        manifestBodies.store(body, for: digest)
         var headers: HTTPFields = [.location: "/v2/\(name)/manifests/\(digest)", OCIHeaders.contentDigest: digest.description]
         if let subject = manifest.subjectDigest { headers[OCIHeaders.subject] = subject.description }
         context.logger.info("manifest stored", metadata: ["repository": .string(name.value), "reference": .string(ref)])

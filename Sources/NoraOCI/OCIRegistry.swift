@@ -23,6 +23,7 @@ public struct OCIRegistry: Sendable {
     let store: any BlobStore
     let tokens: TokenService
     let publicURL: String?
+    let manifestBodies = ManifestBodyCache()
 
     public init(db: MetadataDatabase, store: any BlobStore, signer: SignedTokens, authenticator: Authenticator,
                 policy: AccessPolicy, publicURL: String?) {
