@@ -154,6 +154,11 @@ class Proc:
         v = self.status_kib("VmRSS")
         return None if v is None else v / 1024
 
+    def anon_mib(self):
+        """Private (anonymous) resident memory: RSS without the shared, file-backed code pages."""
+        v = self.status_kib("RssAnon")
+        return None if v is None else v / 1024
+
     def hwm_mib(self):
         v = self.status_kib("VmHWM")
         return None if v is None else v / 1024
@@ -1125,13 +1130,14 @@ class Bench:
     # ---- 6. start-up and memory
 
     def w6_startup(self):
-        times, idle = {}, {}
+        times, idle, anon = {}, {}, {}
         for r in range(SIZES["startup_runs"]):
             for cls in ((Nora, Distribution) if r % 2 == 0 else (Distribution, Nora)):
                 srv = cls(self.work, label=f"{cls.name}-startup{r}").start(note=r == 0)
                 times.setdefault(cls.name, []).append(srv.startup_s)
                 time.sleep(1.0)
                 idle.setdefault(cls.name, []).append(srv.proc.rss_mib())
+                anon.setdefault(cls.name, []).append(srv.proc.anon_mib())
                 srv.stop()
                 shutil.rmtree(srv.dir, ignore_errors=True)
         log("6: start-up " + ", ".join(f"{k} {median(v) * 1000:.0f} ms" for k, v in times.items()))
@@ -1139,6 +1145,9 @@ class Bench:
                 median(times["nora"]) * 1000, "distribution", median(times["distribution"]) * 1000, ("max", 500))
         add_row("6 memory", "idle RSS after start-up", "MiB", "lower", median(idle["nora"]), "distribution",
                 median(idle["distribution"]), ("max", 30))
+        add_row("6 memory", "idle private memory (RssAnon: RSS minus shared code pages)", "MiB", "lower",
+                median(anon["nora"]), "distribution", median(anon["distribution"]), None,
+                "shared library and binary code pages are counted once per machine, however many replicas run")
 
     def w6_memory(self):
         size = SIZES["rss_upload_mib"] * MiB

@@ -59,7 +59,7 @@ struct Serve: AsyncParsableCommand {
         }
         // In-flight requests get a bounded time to finish: a client that stalls mid-upload
         // must not keep the process alive after SIGTERM.
-        var group = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        var group = ServiceGroupConfiguration(services: [app, HeapTrimmer(intervalSeconds: 10)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         group.maximumGracefulShutdownDuration = .seconds(Self.gracefulShutdownSeconds)
         group.maximumCancellationDuration = .seconds(5)
         do {
