@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -45,7 +46,11 @@ enum BlobFileReader {
             return
         }
         DownloadBudget.started()
-        defer { DownloadBudget.finished() }
+        file.adopt(SpareChunks.take(), SpareChunks.take())
+        defer {
+            DownloadBudget.finished()
+            SpareChunks.give(file.buffers)
+        }
         var offset = wanted.lowerBound
         var turn = 0
         while offset <= wanted.upperBound {
@@ -76,7 +81,7 @@ enum BlobFileReader {
 /// event loop per byte), and as pulls multiply the chunks shrink, down to 64 KiB, so memory
 /// stays near the budget however many pulls run (each holds two chunks).
 enum DownloadBudget {
-    static let bytes = 32 * 1024 * 1024
+    static let bytes = 16 * 1024 * 1024
     static let largest = 1024 * 1024
     static let smallest = 64 * 1024
     private static let active = Atomic<Int>(0)
@@ -96,12 +101,37 @@ enum DownloadBudget {
     }
 }
 
+/// Chunk buffers of finished downloads, kept for the next ones (up to 8 MiB): a short pull
+/// (say 1 MiB in four chunks) would otherwise map, fault in and unmap two fresh buffers per
+/// request — measured as a third of the CPU of `GET` of 1 MiB files under load. A buffer
+/// the socket still holds is harmless here: `clear()` then allocates instead of reusing.
+enum SpareChunks {
+    static let maxBytes = 8 * 1024 * 1024
+    private static let spares = NIOLockedValueBox([ByteBuffer]())
+
+    static func take() -> ByteBuffer {
+        spares.withLockedValue { $0.popLast() } ?? ByteBuffer()
+    }
+
+    static func give(_ buffers: [ByteBuffer]) {
+        spares.withLockedValue { spares in
+            var total = spares.reduce(0) { $0 + $1.capacity }
+            for buffer in buffers where buffer.capacity > 0 && total + buffer.capacity <= maxBytes {
+                spares.append(buffer)
+                total += buffer.capacity
+            }
+        }
+    }
+}
+
 /// One open file and its two reusable buffers. Only one thread touches it at a time: the
 /// download task hands it to the thread pool and waits for it back.
 private final class OpenBlobFile: @unchecked Sendable {
     private var descriptor: CInt = -1
     private(set) var size: Int64 = 0
     private(set) var buffers = [ByteBuffer(), ByteBuffer()]
+
+    func adopt(_ first: ByteBuffer, _ second: ByteBuffer) { buffers = [first, second] }
 
     func openFile(_ path: String) throws {
         descriptor = path.withCString { open($0, O_RDONLY | O_CLOEXEC) }
