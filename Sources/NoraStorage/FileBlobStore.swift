@@ -20,6 +20,7 @@ import Darwin
 public struct FileBlobStore: BlobStore {
     public let root: String
     private let fs = FileSystem.shared
+    private let uploadHashes = UploadHashes()
 
     /// Creates the folder layout when missing.
     public init(root: String) async throws {
@@ -38,9 +39,9 @@ public struct FileBlobStore: BlobStore {
     ) async throws -> BlobInfo where Body.Element == ByteBuffer {
         let temp = try StorageKey(validating: "tmp/\(Self.randomName())")
         do {
-            let (hashed, size) = try await write(body, to: path(temp), startingAt: 0, limit: limit,
-                                                 hashing: expected?.algorithm ?? algorithm, replace: false)
-            guard let digest = hashed else { throw StorageError.io("no digest computed") }
+            let (hasher, size) = try await write(body, to: path(temp), startingAt: 0, limit: limit,
+                                                 hashing: DigestHasher(expected?.algorithm ?? algorithm), replace: false)
+            guard let digest = hasher?.finalize() else { throw StorageError.io("no digest computed") }
             if let expected, expected != digest { throw StorageError.digestMismatch(expected: expected, actual: digest) }
             try await place(temp, as: digest)
             return BlobInfo(digest: digest, size: size)
@@ -96,9 +97,11 @@ public struct FileBlobStore: BlobStore {
     ) async throws -> Int64 where Body.Element == ByteBuffer {
         guard let current = try await uploadSize(upload) else { throw StorageError.uploadUnknown }
         let file = path(try .upload(upload))
+        let running = uploadHashes.take(upload, at: current)
         do {
-            let (_, written) = try await write(body, to: file, startingAt: current,
-                                               limit: limit.map { $0 - current }, hashing: nil, replace: true)
+            let (hasher, written) = try await write(body, to: file, startingAt: current,
+                                                    limit: limit.map { $0 - current }, hashing: running?.hasher, replace: true)
+            if let hasher { uploadHashes.keep(.init(hasher: hasher, size: current + written), for: upload) }
             return current + written
         } catch {
             // Roll back to the size before this append, so a refused chunk leaves no trace.
@@ -114,14 +117,13 @@ public struct FileBlobStore: BlobStore {
 
     public func commit(_ upload: UploadID, expected: Digest) async throws -> BlobInfo {
         let key = try StorageKey.upload(upload)
-        guard try await uploadSize(upload) != nil else { throw StorageError.uploadUnknown }
-        var hasher = DigestHasher(expected.algorithm)
-        var size: Int64 = 0
-        try await BlobFileReader.stream(path: path(key).string, range: nil, checkSize: { _ in }) { chunk in
-            chunk.withUnsafeReadableBytes { hasher.update($0) }
-            size += Int64(chunk.readableBytes)
+        guard let size = try await uploadSize(upload) else { throw StorageError.uploadUnknown }
+        let actual: Digest
+        if let known = uploadHashes.digest(of: upload, size: size, algorithm: expected.algorithm) {
+            actual = known
+        } else {
+            actual = try await hashFile(key, algorithm: expected.algorithm)
         }
-        let actual = hasher.finalize()
         guard actual == expected else {
             try await cancel(upload)
             throw StorageError.digestMismatch(expected: expected, actual: actual)
@@ -131,6 +133,7 @@ public struct FileBlobStore: BlobStore {
     }
 
     public func cancel(_ upload: UploadID) async throws {
+        uploadHashes.forget(upload)
         try await fs.removeItem(at: path(.upload(upload)), strategy: .platformDefault, recursively: false)
     }
 
@@ -146,6 +149,7 @@ public struct FileBlobStore: BlobStore {
                 }
             }
         }
+        uploadHashes.retain { upload in "\(root)/uploads/\(upload.value)".withCString { access($0, F_OK) } == 0 }
         return removed
     }
 
@@ -166,12 +170,13 @@ public struct FileBlobStore: BlobStore {
 
     // MARK: Helpers
 
-    /// Streams `body` into `file` at `offset`, fsyncs, and returns the digest (when hashing) and bytes written.
+    /// Streams `body` into `file` at `offset`, fsyncs, and returns `hasher` fed with the
+    /// bytes (when given) and the number of bytes written.
     private func write<Body: AsyncSequence & Sendable>(
         _ body: Body, to file: FilePath, startingAt offset: Int64, limit: Int64?,
-        hashing algorithm: Digest.Algorithm?, replace: Bool
-    ) async throws -> (Digest?, Int64) where Body.Element == ByteBuffer {
-        var hasher = algorithm.map(DigestHasher.init)
+        hashing hasher: DigestHasher?, replace: Bool
+    ) async throws -> (DigestHasher?, Int64) where Body.Element == ByteBuffer {
+        var hasher = hasher
         var written: Int64 = 0
         let options: OpenOptions.Write = replace ? .modifyFile(createIfNecessary: false) : .newFile(replaceExisting: false)
         try await fs.withFileHandle(forWritingAt: file, options: options) { handle in
@@ -185,7 +190,15 @@ public struct FileBlobStore: BlobStore {
             }
             try await handle.synchronize()
         }
-        return (hasher?.finalize(), written)
+        return (hasher, written)
+    }
+
+    private func hashFile(_ key: StorageKey, algorithm: Digest.Algorithm) async throws -> Digest {
+        var hasher = DigestHasher(algorithm)
+        try await BlobFileReader.stream(path: path(key).string, range: nil, checkSize: { _ in }) { chunk in
+            chunk.withUnsafeReadableBytes { hasher.update($0) }
+        }
+        return hasher.finalize()
     }
 
     /// Atomically moves a finished file to its blob path. Content addressing makes a

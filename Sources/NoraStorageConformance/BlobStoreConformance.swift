@@ -27,6 +27,7 @@ public enum BlobStoreConformance {
     public static let checks: [String: Check] = [
         "largeBinaryRoundTrip": largeBinaryRoundTrip,
         "sha512RoundTrip": sha512RoundTrip,
+        "sha512Upload": sha512Upload,
         "emptyBlob": emptyBlob,
         "byteRanges": byteRanges,
         "digestMismatchStoresNothing": digestMismatchStoresNothing,
@@ -158,9 +159,20 @@ public enum BlobStoreConformance {
         }
         let info = try await s.store.commit(id, expected: try await content.digest())
         try expect(info.size == 3_000_000, "committed size")
+        try expect(info.digest == (try await content.digest()), "committed digest")
         try expect(try await s.store.uploadSize(id) == nil, "upload survives commit")
         try expect(try await readDigest(s.store, info.digest, .sha256) == info.digest, "committed content")
         try await s.store.delete(info.digest)
+    }
+
+    static func sha512Upload(_ s: Subject) async throws {
+        let id = try await s.store.startUpload()
+        _ = try await s.store.append(Chunks([Array("sha".utf8)]), to: id, limit: nil)
+        _ = try await s.store.append(Chunks([Array("512".utf8)]), to: id, limit: nil)
+        let expected = Digest.of(Array("sha512".utf8), algorithm: .sha512)
+        let info = try await s.store.commit(id, expected: expected)
+        try expect(info.digest == expected && info.size == 6, "sha512 upload committed \(info)")
+        try await s.store.delete(expected)
     }
 
     static func uploadDigestMismatch(_ s: Subject) async throws {
@@ -201,7 +213,13 @@ public enum BlobStoreConformance {
             _ = try await s.store.append(GeneratedBytes(seed: 1, size: 500_000, failAfterBytes: 200_000), to: id, limit: nil)
         }
         try expect(try await s.store.uploadSize(id) == 1000, "interrupted append changed the size")
-        try await s.store.cancel(id)
+        // Resumed after the interruption, the upload commits to exactly the bytes kept.
+        _ = try await s.store.append(Chunks([[UInt8](repeating: 4, count: 500)]), to: id, limit: nil)
+        let expected = Digest.of([UInt8](repeating: 3, count: 1000) + [UInt8](repeating: 4, count: 500))
+        let info = try await s.store.commit(id, expected: expected)
+        try expect(info.digest == expected && info.size == 1500, "resumed upload committed \(info)")
+        try expect(try await readDigest(s.store, expected, .sha256) == expected, "resumed upload content")
+        try await s.store.delete(expected)
     }
 
     static func listAndDelete(_ s: Subject) async throws {
