@@ -109,11 +109,7 @@ import Testing
     ) async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("nora-replicas-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
-        var config = NoraConfig()
-        config.storage.path = "\(root)/storage"
-        config.rateLimit.enabled = false
-        var logger = Logger(label: "nora.test")
-        logger.logLevel = .warning
+        let (config, logger) = TestRegistry.setup(root: root)
         let first = try await NoraApp.open(config: config, logger: logger, metrics: PrometheusCollectorRegistry())
         let second: NoraApp.Parts
         do {

@@ -15,6 +15,17 @@ struct TestRegistry {
     /// One bcrypt hash per run (cost 4 keeps the suite fast).
     static let users = try! Htpasswd(contents: "alice:\(Bcrypt.hash(password, cost: 4))\n")
 
+    /// The configuration and logger every test registry starts from: storage under `root`,
+    /// no rate limits, quiet logs.
+    static func setup(root: String) -> (NoraConfig, Logger) {
+        var config = NoraConfig()
+        config.storage.path = "\(root)/storage"
+        config.rateLimit.enabled = false
+        var logger = Logger(label: "nora.test")
+        logger.logLevel = .warning
+        return (config, logger)
+    }
+
     static func run(
         testing: TestingSetup = .router,
         configure: (inout NoraConfig) -> Void = { _ in },
@@ -22,12 +33,8 @@ struct TestRegistry {
     ) async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("nora-router-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
-        var config = NoraConfig()
-        config.storage.path = "\(root)/storage"
-        config.rateLimit.enabled = false
+        var (config, logger) = setup(root: root)
         configure(&config)
-        var logger = Logger(label: "nora.test")
-        logger.logLevel = .warning
         let parts = try await NoraApp.open(config: config, logger: logger, metrics: PrometheusCollectorRegistry())
         let app = Application(router: NoraApp.router(parts: parts, users: users), logger: logger)
         do {
