@@ -1234,16 +1234,9 @@ class Bench:
             done, t_start = 0, time.monotonic()
             for n in ns:
                 log(f"7: simple page with {n} versions")
-                why = None
-                while done < n:
-                    if time.monotonic() > t_start + budget:
-                        why = f"setup budget of {budget} s exhausted after {done} uploads"
-                        break
-                    st, body = pypi_upload(h, "/simple/", "benchgrow", f"2.0.{done}", "wheel")
-                    if st not in (200, 201):
-                        why = f"upload: HTTP {st} {body[:120]!r}"
-                        break
-                    done += 1
+                done, why = publish_until(n, done, t_start + budget, "uploads",
+                                          lambda i: pypi_upload(h, "/simple/", "benchgrow", f"2.0.{i}", "wheel"),
+                                          ok=(200, 201))
                 if why:
                     SKIPPED.append(f"7 growth PyPI at {n}: {why}")
                     break
@@ -1257,16 +1250,8 @@ class Bench:
             done, t_start = 0, time.monotonic()
             for n in ns:
                 log(f"7: cargo index file with {n} versions")
-                why = None
-                while done < n:
-                    if time.monotonic() > t_start + budget:
-                        why = f"setup budget of {budget} s exhausted after {done} publishes"
-                        break
-                    st, body = cargo_publish(h, "benchgrow", f"0.1.{done}")
-                    if st != 200:
-                        why = f"publish: HTTP {st} {body[:120]!r}"
-                        break
-                    done += 1
+                done, why = publish_until(n, done, t_start + budget, "publishes",
+                                          lambda i: cargo_publish(h, "benchgrow", f"0.1.{i}"), ok=(200,))
                 if why:
                     SKIPPED.append(f"7 growth Cargo at {n}: {why}")
                     break
@@ -1421,6 +1406,19 @@ def npm_publish_body(port, name, version):
         "_attachments": {fname: {"content_type": "application/octet-stream",
                                  "data": base64.b64encode(tgz).decode(), "length": len(tgz)}},
     }).encode()
+
+
+def publish_until(n, done, deadline, what, publish_one, ok):
+    """Publishes versions done..n-1 with publish_one(i) -> (status, body), within the deadline.
+    Returns (count done, failure or None)."""
+    while done < n:
+        if time.monotonic() > deadline:
+            return done, f"setup budget of {SIZES['setup_budget_s']} s exhausted after {done} {what}"
+        st, body = publish_one(done)
+        if st not in ok:
+            return done, f"{what[:-1]} {done}: HTTP {st} {body[:120]!r}"
+        done += 1
+    return done, None
 
 
 def npm_publish_many(h, port, name, start, end, deadline=None):

@@ -6,9 +6,11 @@ extension OCIRegistry {
     func getBlob(_ name: RepositoryName, _ digestText: String, _ request: Request, _ context: NoraRequestContext) async throws -> Response {
         try authorize(context, name, "pull")
         let digest = try Self.digest(digestText)
-        guard try await index.linkedBlob(digest, in: name) != nil, let blob = try await store.stat(digest) else {
+        // The link row carries the size: no second look at the file (as every other format).
+        guard let size = try await index.linkedBlob(digest, in: name) else {
             throw OCIError(.blobUnknown, "\(name)@\(digest)")
         }
+        let blob = BlobInfo(digest: digest, size: size)
         let headers: HTTPFields = [
             .contentType: "application/octet-stream", OCIHeaders.contentDigest: digest.description,
             .eTag: EntityTag.quoted(digest.description), .cacheControl: "max-age=31536000, immutable",

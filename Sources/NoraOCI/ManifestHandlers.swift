@@ -26,11 +26,7 @@ extension OCIRegistry {
     /// The body of a small manifest, from memory or read once from the store.
     private func cachedBody(of manifest: OCIIndex.StoredManifest) async throws -> ByteBuffer {
         if let body = manifestBodies.body(manifest.digest) { return body }
-        var body = ByteBuffer()
-        try await store.read(manifest.digest, range: nil) { chunk in body.writeImmutableBuffer(chunk) }
-        guard body.readableBytes == manifest.size else {
-            throw OCIError(.manifestUnknown, "stored manifest \(manifest.digest) has \(body.readableBytes) bytes, \(manifest.size) recorded")
-        }
+        let body = try await store.readWhole(manifest.digest, length: manifest.size)
         manifestBodies.store(body, for: manifest.digest)
         return body
     }

@@ -61,6 +61,22 @@ public protocol BlobStore: Sendable {
     func withUploadFile<T: Sendable>(_ upload: UploadID, _ body: (String) async throws -> T) async throws -> T
 }
 
+extension BlobStore {
+    /// Reads a small blob (or range) whole — for bodies sent in one write or kept in memory,
+    /// never for artifacts of unbounded size. Fewer than `length` bytes means the stored file
+    /// does not match its record: an I/O error, not a short answer.
+    public func readWhole(_ digest: Digest, range: ClosedRange<Int64>? = nil, length: Int64) async throws -> ByteBuffer {
+        var body = ByteBuffer()
+        try await read(digest, range: range) { chunk in
+            if body.readableBytes == 0 { body = chunk } else { body.writeImmutableBuffer(chunk) }
+        }
+        guard body.readableBytes == length else {
+            throw StorageError.io("blob \(digest) gave \(body.readableBytes) bytes, \(length) expected")
+        }
+        return body
+    }
+}
+
 /// A stored blob's identity and size, and when it was last written (Unix seconds) where known.
 public struct BlobInfo: Sendable, Hashable {
     public let digest: Digest

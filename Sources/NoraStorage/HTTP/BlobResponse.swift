@@ -27,13 +27,7 @@ public enum BlobResponse {
         guard request.method != .head, length > 0 else { return Response(status: status, headers: headers, body: .init()) }
         let digest = blob.digest
         if length <= smallBody {
-            var body = ByteBuffer()
-            try await store.read(digest, range: range) { chunk in
-                if body.readableBytes == 0 { body = chunk } else { body.writeImmutableBuffer(chunk) }
-            }
-            guard body.readableBytes == length else {
-                throw StorageError.io("blob \(digest) gave \(body.readableBytes) bytes, \(length) expected")
-            }
+            let body = try await store.readWhole(digest, range: range, length: length)
             return Response(status: status, headers: headers, body: .init(byteBuffer: body))
         }
         let body = ResponseBody(contentLength: Int(length)) { writer in
