@@ -7,11 +7,8 @@ import NoraCore
 /// the number of versions; a cache hit costs one row read (the revision, which the handler
 /// reads on every request so a replica never serves an older file than the database holds).
 struct IndexFileCache: Sendable {
-    struct File: Sendable {
-        let body: ByteBuffer
-        /// Quoted SHA-256 of `body`, computed once at render time.
-        let etag: String
-    }
+    /// The file's bytes and its quoted SHA-256 (computed once at render time).
+    typealias File = RenderedDocumentCache.Document
 
     private let documents: RenderedDocumentCache
     /// Index files hold no URLs and nothing else that depends on the request: one variant.
@@ -20,17 +17,13 @@ struct IndexFileCache: Sendable {
     init(budgetBytes: Int = 64 * 1024 * 1024) { documents = RenderedDocumentCache(budgetBytes: budgetBytes) }
 
     func file(_ key: String, revision: String) -> File? {
-        documents.document(for: .init(name: key, revision: revision, variant: Self.variant)).map(Self.file)
+        documents.document(for: .init(name: key, revision: revision, variant: Self.variant))
     }
 
     /// Keeps `body` as the file of `key` at `revision` and returns it in the form handlers serve.
     func store(_ body: [UInt8], etag: String, for key: String, revision: String) -> File {
         let document = RenderedDocumentCache.Document(bytes: body, etag: etag)
         documents.store(document, for: .init(name: key, revision: revision, variant: Self.variant))
-        return Self.file(document)
-    }
-
-    private static func file(_ document: RenderedDocumentCache.Document) -> File {
-        File(body: document.bytes, etag: document.etag)
+        return document
     }
 }

@@ -40,10 +40,10 @@ extension CargoRegistry {
         }
         guard request.method != .head else {
             var withLength = headers
-            withLength[.contentLength] = String(file.body.readableBytes)
+            withLength[.contentLength] = String(file.bytes.readableBytes)
             return Response(status: .ok, headers: withLength, body: .init())
         }
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: file.body))
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: file.bytes))
     }
 
     /// The index file at `revision`: cached, or rendered from the version rows and cached

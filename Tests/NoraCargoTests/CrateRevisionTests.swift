@@ -86,8 +86,8 @@ import Testing
     @Test func servesOnlyTheRevisionItWasStoredUnder() {
         let cache = IndexFileCache()
         let stored = cache.store(Array("a\n".utf8), etag: "\"e1\"", for: "demo", revision: "1@100")
-        #expect(stored.body == ByteBuffer(string: "a\n") && stored.etag == "\"e1\"")
-        #expect(cache.file("demo", revision: "1@100")?.body == ByteBuffer(string: "a\n"))
+        #expect(stored.bytes == ByteBuffer(string: "a\n") && stored.etag == "\"e1\"")
+        #expect(cache.file("demo", revision: "1@100")?.bytes == ByteBuffer(string: "a\n"))
         #expect(cache.file("demo", revision: "2@100") == nil)
         #expect(cache.file("demo", revision: "1@101") == nil, "a re-created crate does not reuse the old file")
         #expect(cache.file("other", revision: "1@100") == nil)
