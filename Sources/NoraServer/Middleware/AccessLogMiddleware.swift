@@ -102,22 +102,15 @@ struct AccessLogMiddleware: RouterMiddleware {
         }
     }
 
-    static let formats = ["docker", "npm", "pypi", "cargo", "go", "maven", "raw", "ops", "api", "other"]
+    /// The metrics label of each first path segment; everything else is "other".
+    static let formatOfPrefix: [Substring: String] = [
+        "v2": "docker", "npm": "npm", "simple": "pypi", "pypi": "pypi", "cargo": "cargo", "go": "go",
+        "maven2": "maven", "raw": "raw", "health": "ops", "ready": "ops", "metrics": "ops", "api": "api",
+    ]
+    static let formats = Set(formatOfPrefix.values).union(["other"]).sorted()
 
     /// The metrics label for a path: the format that owns its prefix.
     static func format(of path: String) -> String {
-        let first = path.dropFirst().prefix { $0 != "/" }
-        switch first {
-        case "v2": return "docker"
-        case "npm": return "npm"
-        case "simple", "pypi": return "pypi"
-        case "cargo": return "cargo"
-        case "go": return "go"
-        case "maven2": return "maven"
-        case "raw": return "raw"
-        case "health", "ready", "metrics": return "ops"
-        case "api": return "api"
-        default: return "other"
-        }
+        formatOfPrefix[path.dropFirst().prefix { $0 != "/" }] ?? "other"
     }
 }
