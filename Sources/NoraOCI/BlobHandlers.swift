@@ -7,7 +7,9 @@ extension OCIRegistry {
         try authorize(context, name, "pull")
         let digest = try Self.digest(digestText)
         // The link row carries the size: no second look at the file (as every other format).
-        guard let size = try await index.linkedBlob(digest, in: name) else {
+        var size = try await index.linkedBlob(digest, in: name)
+        if size == nil { size = try await proxy?.blob(name, digest, isHead: request.method == .head) }
+        guard let size else {
             throw OCIError(.blobUnknown, "\(name)@\(digest)")
         }
         let blob = BlobInfo(digest: digest, size: size)

@@ -7,13 +7,14 @@ extension OCIRegistry {
     func getManifest(_ name: RepositoryName, _ ref: String, _ request: Request, _ context: NoraRequestContext) async throws -> Response {
         try authorize(context, name, "pull")
         let reference = try ManifestReference(ref)
-        guard let manifest = try await index.manifest(reference, in: name) else {
-            throw OCIError(.manifestUnknown, "\(name):\(reference)")
-        }
+        let served = try await proxy?.manifest(name, reference)
+        let local = served == nil ? try await index.manifest(reference, in: name) : nil
+        guard let manifest = served?.manifest ?? local else { throw OCIError(.manifestUnknown, "\(name):\(reference)") }
         var headers: HTTPFields = [
             .contentType: manifest.mediaType, OCIHeaders.contentDigest: manifest.digest.description,
             .eTag: EntityTag.quoted(manifest.digest.description),
         ]
+        if served?.stale == true { headers[OCIHeaders.warning] = "110 nora \"Response is Stale\"" }
         guard request.method == .get, manifest.size <= ManifestBodyCache.largestBody else {
             return try await BlobResponse.make(store: store, blob: BlobInfo(digest: manifest.digest, size: manifest.size),
                                                request: request, headers: headers, allowRange: false)

@@ -21,7 +21,7 @@ struct OCIErrorDialect: ErrorDialect {
         case .notFound: code = .nameUnknown
         case .methodNotAllowed: code = .unsupported
         case .badRequest: code = .unsupported
-        case .internalError, .unavailable: code = .unknown
+        case .internalError, .unavailable, .badGateway, .gatewayTimeout: code = .unknown
         default: code = .unsupported
         }
         let rendered = OCIError(code, error.message, status: error.status, headers: headers)

@@ -53,10 +53,10 @@ struct OCIIndex: Sendable {
 
     // MARK: Manifests and tags
 
-    /// Records a manifest (and its tag) once every blob it needs is linked to the repository.
+    /// Records a pushed manifest (and its tag) once every blob it needs is linked to the
+    /// repository. A push makes the repository hosted: it is no longer filled from upstream.
     func putManifest(_ manifest: ParsedManifest, digest: Digest, size: Int64, tag: String?,
                      in repo: RepositoryName) async throws {
-        let annotations = manifest.annotations.map { String(decoding: JSON.encode($0), as: UTF8.self) }
         try await db.transaction { db in
             for required in manifest.requiredBlobs {
                 let linked = try await db.select().column("digest").from("oci_blob_links")
@@ -64,23 +64,31 @@ struct OCIIndex: Sendable {
                 if linked == nil { throw OCIError(.manifestBlobUnknown, "blob \(required) is not in \(repo)") }
             }
             try await ensureRepository(repo, in: db)
-            try await db.delete(from: "oci_manifests").where("repo", .equal, repo.value).where("digest", .equal, digest.description).run()
-            try await db.insert(into: "oci_manifests")
-                .columns("repo", "digest", "media_type", "size", "artifact_type", "subject", "annotations", "created_at")
-                .values(SQLBind(repo.value), SQLBind(digest.description), SQLBind(manifest.mediaType), SQLBind(size),
-                        SQLBind(manifest.effectiveArtifactType), SQLBind(manifest.subjectDigest?.description),
-                        SQLBind(annotations), SQLBind(Clock.nowSeconds()))
-                .run()
-            try await db.delete(from: "oci_manifest_refs").where("repo", .equal, repo.value).where("manifest", .equal, digest.description).run()
-            for child in Set(manifest.referencedDigests) {
-                try await db.insert(into: "oci_manifest_refs").columns("repo", "manifest", "child")
-                    .values(SQLBind(repo.value), SQLBind(digest.description), SQLBind(child.description)).run()
-            }
-            if let tag {
-                try await db.delete(from: "oci_tags").where("repo", .equal, repo.value).where("tag", .equal, tag).run()
-                try await db.insert(into: "oci_tags").columns("repo", "tag", "digest", "updated_at")
-                    .values(SQLBind(repo.value), SQLBind(tag), SQLBind(digest.description), SQLBind(Clock.nowSeconds())).run()
-            }
+            try await db.delete(from: "oci_proxy_repositories").where("name", .equal, repo.value).run()
+            try await writeManifest(manifest, digest: digest, size: size, tag: tag, in: repo, db: db)
+        }
+    }
+
+    /// The manifest row, its references and its tag, inside the caller's transaction.
+    func writeManifest(_ manifest: ParsedManifest, digest: Digest, size: Int64, tag: String?,
+                       in repo: RepositoryName, db: any SQLDatabase) async throws {
+        let annotations = manifest.annotations.map { String(decoding: JSON.encode($0), as: UTF8.self) }
+        try await db.delete(from: "oci_manifests").where("repo", .equal, repo.value).where("digest", .equal, digest.description).run()
+        try await db.insert(into: "oci_manifests")
+            .columns("repo", "digest", "media_type", "size", "artifact_type", "subject", "annotations", "created_at")
+            .values(SQLBind(repo.value), SQLBind(digest.description), SQLBind(manifest.mediaType), SQLBind(size),
+                    SQLBind(manifest.effectiveArtifactType), SQLBind(manifest.subjectDigest?.description),
+                    SQLBind(annotations), SQLBind(Clock.nowSeconds()))
+            .run()
+        try await db.delete(from: "oci_manifest_refs").where("repo", .equal, repo.value).where("manifest", .equal, digest.description).run()
+        for child in Set(manifest.referencedDigests) {
+            try await db.insert(into: "oci_manifest_refs").columns("repo", "manifest", "child")
+                .values(SQLBind(repo.value), SQLBind(digest.description), SQLBind(child.description)).run()
+        }
+        if let tag {
+            try await db.delete(from: "oci_tags").where("repo", .equal, repo.value).where("tag", .equal, tag).run()
+            try await db.insert(into: "oci_tags").columns("repo", "tag", "digest", "updated_at")
+                .values(SQLBind(repo.value), SQLBind(tag), SQLBind(digest.description), SQLBind(Clock.nowSeconds())).run()
         }
     }
 

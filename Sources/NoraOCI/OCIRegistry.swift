@@ -2,6 +2,7 @@ import Hummingbird
 import NoraAuth
 import NoraCore
 import NoraMetadata
+import NoraProxy
 import NoraStorage
 
 /// The OCI Distribution 1.1 registry under `/v2/`: Docker images, Helm charts, any OCI artifact.
@@ -24,13 +25,23 @@ public struct OCIRegistry: Sendable {
     let tokens: TokenService
     let publicURL: String?
     let manifestBodies = ManifestBodyCache()
+    /// The pull-through cache for names that are not hosted; nil when no upstream is configured.
+    let proxy: OCIPullThrough?
 
+    /// `proxyConfig` and `proxyServices`: the Docker upstreams (`NORA_DOCKER_PROXIES`); without
+    /// both, or with no upstream, nora serves hosted content only.
     public init(db: MetadataDatabase, store: any BlobStore, signer: SignedTokens, authenticator: Authenticator,
-                policy: AccessPolicy, publicURL: String?) {
+                policy: AccessPolicy, publicURL: String?, proxyConfig: ProxyConfig.DockerProxy? = nil,
+                proxyServices: ProxyServices? = nil) {
         self.index = OCIIndex(db: db)
         self.store = store
         self.tokens = TokenService(signer: signer, authenticator: authenticator, policy: policy)
         self.publicURL = publicURL
+        if let proxyConfig, let proxyServices, proxyConfig.enabled {
+            proxy = OCIPullThrough(config: proxyConfig, services: proxyServices, db: db)
+        } else {
+            proxy = nil
+        }
     }
 
     /// Renders generic failures under `/v2/` in OCI's shape, with the Bearer challenge.

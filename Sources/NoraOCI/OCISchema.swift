@@ -10,6 +10,8 @@ import SQLKit
 ///     oci_manifest_refs(repo, manifest, child)                   PK(repo, manifest, child)
 ///     oci_tags(repo, tag, digest, updated_at)                    PK(repo, tag)
 ///     oci_uploads(id PK, repo, size, created_at, updated_at)
+///     oci_proxy_repositories(name PK, upstream, remote, created_at)   repositories filled by the pull-through
+///                                                                      proxy (absent: hosted); a push removes the mark
 enum OCISchema {
     static let migrations: [Migration] = [
         Migration("oci-001-tables") { db in
@@ -61,6 +63,14 @@ enum OCISchema {
                 .column("updated_at", type: .bigint, .notNull)
                 .run()
             try await db.create(index: "oci_uploads_updated").on("oci_uploads").column("updated_at").run()
-        }
+        },
+        Migration("oci-002-proxy-repositories") { db in
+            try await db.create(table: "oci_proxy_repositories")
+                .column("name", type: .text, .primaryKey(autoIncrement: false))
+                .column("upstream", type: .text, .notNull)
+                .column("remote", type: .text, .notNull)
+                .column("created_at", type: .bigint, .notNull)
+                .run()
+        },
     ]
 }

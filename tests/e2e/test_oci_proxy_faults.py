@@ -1,0 +1,96 @@
+"""OCI pull-through against a misbehaving fake upstream (oci_proxy_support.FakeRegistry):
+content that does not match its digest is refused with an OCI-shaped 502 and never stored
+(the next request tries again), and blob downloads redirected to a CDN on another origin
+are followed without the upstream's Authorization header, after the Bearer token dance."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from oci_proxy_support import FakeRegistry, proxy_nora, sha256_of
+from oci_support import ACCEPT_MANIFESTS, OCI_CONFIG, OCI_LAYER_GZIP, OCI_MANIFEST, assert_oci_error, describe
+
+CONFIG = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": []}}).encode()
+LAYER = bytes(range(256)) * 300
+
+
+def image() -> tuple[bytes, dict[str, bytes]]:
+    manifest = json.dumps({"schemaVersion": 2, "mediaType": OCI_MANIFEST,
+                           "config": {"mediaType": OCI_CONFIG, "digest": sha256_of(CONFIG), "size": len(CONFIG)},
+                           "layers": [{"mediaType": OCI_LAYER_GZIP, "digest": sha256_of(LAYER), "size": len(LAYER)}]},
+                          separators=(",", ":")).encode()
+    return manifest, {sha256_of(CONFIG): CONFIG, sha256_of(LAYER): LAYER}
+
+
+@pytest.fixture
+def fake():
+    servers: list[FakeRegistry] = []
+
+    def start(**kw) -> FakeRegistry:
+        server = FakeRegistry(**kw).start()
+        servers.append(server)
+        return server
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def test_blob_not_matching_its_digest_is_a_502_and_is_not_stored(fake, nora_factory):
+    manifest, blobs = image()
+    layer = sha256_of(LAYER)
+    upstream = fake(manifests={("team/app", "v1"): (OCI_MANIFEST, manifest)}, blobs=blobs, lie_about={layer})
+    proxy = proxy_nora(nora_factory, upstream.base)
+    http = proxy.http()
+
+    r = http.get("/v2/team/app/manifests/v1", headers={"Accept": ACCEPT_MANIFESTS})
+    assert r.status_code == 200 and r.content == manifest, describe(r)
+    for attempt in (1, 2):
+        r = http.get(f"/v2/team/app/blobs/{layer}")
+        assert_oci_error(r, 502, "UNKNOWN")
+        assert "digest" in r.text
+        proxy.assert_not_stored(layer)
+        assert upstream.count("GET", f"/blobs/{layer}") == attempt, "the next request must try upstream again"
+    # a good blob of the same image is served (and stored)
+    r = http.get(f"/v2/team/app/blobs/{sha256_of(CONFIG)}")
+    assert r.status_code == 200 and r.content == CONFIG, describe(r)
+    proxy.assert_stored(sha256_of(CONFIG))
+
+    # upstream repaired: the next request succeeds
+    upstream.lie_about.clear()
+    r = http.get(f"/v2/team/app/blobs/{layer}")
+    assert r.status_code == 200 and r.content == LAYER, describe(r)
+
+
+def test_manifest_not_matching_the_digest_asked_for_is_refused(fake, nora_factory):
+    manifest, blobs = image()
+    other = manifest.replace(b'"amd64"', b'"arm64"') if b'"amd64"' in manifest else manifest + b" "
+    wanted = sha256_of(manifest)
+    upstream = fake(manifests={("team/app", wanted): (OCI_MANIFEST, other)}, blobs=blobs)
+    proxy = proxy_nora(nora_factory, upstream.base)
+    r = proxy.http().get(f"/v2/team/app/manifests/{wanted}", headers={"Accept": ACCEPT_MANIFESTS})
+    assert_oci_error(r, 502, "UNKNOWN")
+    proxy.assert_not_stored(wanted, sha256_of(other))
+
+
+def test_token_dance_and_cdn_redirect_without_authorization(fake, nora_factory):
+    manifest, blobs = image()
+    cdn = fake()
+    upstream = fake(manifests={("library/alpine", "3"): (OCI_MANIFEST, manifest)}, blobs=blobs,
+                    token="t0ken-for-tests", cdn=cdn)
+    proxy = proxy_nora(nora_factory, f"{upstream.base}|user:pass")
+    http = proxy.http()
+    r = http.get("/v2/library/alpine/manifests/3", headers={"Accept": ACCEPT_MANIFESTS})
+    assert r.status_code == 200 and r.content == manifest, describe(r)
+    for digest, data in blobs.items():
+        r = http.get(f"/v2/library/alpine/blobs/{digest}")
+        assert r.status_code == 200 and r.content == data, describe(r)
+    token_calls = [s for s in upstream.seen if s.path.startswith("/token")]
+    assert len(token_calls) == 1, token_calls
+    assert "scope=repository:library/alpine:pull" in token_calls[0].path
+    assert token_calls[0].headers.get("authorization", "").startswith("Basic ")
+    downloads = [s for s in cdn.seen if s.path.startswith("/cdn/")]
+    assert len(downloads) == 2 and all("authorization" not in s.headers for s in downloads)
+    assert all(s.headers.get("authorization") == "Bearer t0ken-for-tests"
+               for s in upstream.seen if "/blobs/" in s.path or "/manifests/" in s.path)
