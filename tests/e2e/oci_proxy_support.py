@@ -38,7 +38,7 @@ def upstream_requests(reg: Registry, method: str, path_part: str) -> int:
 
 def proxy_nora(nora_factory, upstreams: str, **env: str) -> Registry:
     """nora proxying `upstreams` (NORA_DOCKER_PROXIES syntax: `url|auth|prefix,…`)."""
-    full = {"NORA_DOCKER_PROXIES": upstreams}
+    full = {"NORA_DOCKER_PROXIES": upstreams, "NORA_OFFLINE": "false"}
     full.update(env)
     return nora_registry(nora_factory, full)
 

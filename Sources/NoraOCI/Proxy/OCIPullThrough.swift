@@ -54,7 +54,8 @@ struct OCIPullThrough: Sendable {
     /// The manifest `reference` of `name` from the cache or its upstream; nil when the proxy
     /// does not apply (no upstream, hosted repository) and the local answer stands.
     func manifest(_ name: RepositoryName, _ reference: ManifestReference) async throws -> Served? {
-        guard let (cache, source) = try await route(name) else { return nil }
+        guard let routed = try await route(name) else { return nil }
+        let (cache, source) = routed
         switch reference {
         case .digest(let digest):
             if let local = try await index.manifest(reference, in: name) { return Served(manifest: local, stale: false) }
@@ -67,8 +68,9 @@ struct OCIPullThrough: Sendable {
                 return Served(manifest: try await fetchManifest(tag, expected: nil, tag: tag, into: name, from: source, cache: cache),
                               stale: false)
             }
-            if Freshness.isFresh(fetchedAt: cached.checkedAt, now: Clock.nowSeconds(), ttl: metadataTTL)
-                || services.offline || (try await index.origin(of: name)) == .hosted {
+            var current = Freshness.isFresh(fetchedAt: cached.checkedAt, now: Clock.nowSeconds(), ttl: metadataTTL) || services.offline
+            if !current { current = try await index.origin(of: name) == .hosted }  // hosted tags do not expire
+            if current {
                 services.record(format: Self.format, upstream: source.upstream, result: "hit")
                 return Served(manifest: cached.manifest, stale: false)
             }
@@ -89,7 +91,8 @@ struct OCIPullThrough: Sendable {
     /// for (or fail on) an upstream.
     func blob(_ name: RepositoryName, _ digest: Digest, isHead: Bool) async throws -> Int64? {
         let origin = try await index.origin(of: name)
-        guard origin != .hosted, !(isHead && origin == .absent), let (cache, source) = try await route(name) else { return nil }
+        guard origin != .hosted, !(isHead && origin == .absent), let routed = try await route(name) else { return nil }
+        let (cache, source) = routed
         let key = "blob/\(digest)"
         if let entry = try await cache.cached(key: key), try await services.store.stat(entry.blob.digest) != nil {
             try await index.cacheBlob(digest, size: entry.blob.size, in: name, from: source)
