@@ -14,7 +14,7 @@ extension OCIRegistry {
             .contentType: manifest.mediaType, OCIHeaders.contentDigest: manifest.digest.description,
             .eTag: EntityTag.quoted(manifest.digest.description),
         ]
-        if served?.stale == true { headers[OCIHeaders.warning] = "110 nora \"Response is Stale\"" }
+        if served?.stale == true { headers[.warning] = "110 nora \"Response is Stale\"" }
         guard request.method == .get, manifest.size <= ManifestBodyCache.largestBody else {
             return try await BlobResponse.make(store: store, blob: BlobInfo(digest: manifest.digest, size: manifest.size),
                                                request: request, headers: headers, allowRange: false)

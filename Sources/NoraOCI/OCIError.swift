@@ -73,8 +73,6 @@ enum OCIHeaders {
     static let filtersApplied = HTTPField.Name("OCI-Filters-Applied")!
     static let range = HTTPField.Name("Range")!
     static let link = HTTPField.Name("Link")!
-    /// RFC 7234 `Warning`: a stale proxied tag is served when its upstream fails.
-    static let warning = HTTPField.Name("Warning")!
 }
 
 extension StorageError {
