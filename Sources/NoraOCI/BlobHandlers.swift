@@ -1,5 +1,6 @@
 import Hummingbird
 import NoraCore
+import NoraProxy
 import NoraStorage
 
 extension OCIRegistry {
@@ -7,22 +8,50 @@ extension OCIRegistry {
         try authorize(context, name, "pull")
         let digest = try Self.digest(digestText)
         // The link row carries the size: no second look at the file (as every other format).
+        var headers: HTTPFields = [
+            .contentType: "application/octet-stream", OCIHeaders.contentDigest: digest.description,
+            .eTag: EntityTag.quoted(digest.description), .cacheControl: "max-age=31536000, immutable",
+        ]
         var size = try await index.linkedBlob(digest, in: name)
-        if size == nil { size = try await proxy?.blob(name, digest, isHead: request.method == .head) }
+        if size == nil, let proxy {
+            switch try await proxy.blob(name, digest, isHead: request.method == .head) {
+            case nil: break
+            case .stored(let stored): size = stored
+            case .upstreamHead(let upstream):
+                headers[.contentLength] = String(upstream)
+                return Response(status: .ok, headers: headers)
+            case .streaming(let length, let body):
+                return streamedBlob(name, digest, length: length, body: body, headers: headers)
+            }
+        }
         guard let size else {
             throw OCIError(.blobUnknown, "\(name)@\(digest)")
         }
         let blob = BlobInfo(digest: digest, size: size)
-        let headers: HTTPFields = [
-            .contentType: "application/octet-stream", OCIHeaders.contentDigest: digest.description,
-            .eTag: EntityTag.quoted(digest.description), .cacheControl: "max-age=31536000, immutable",
-        ]
         do {
             return try await BlobResponse.make(store: store, blob: blob, request: request, headers: headers)
         } catch let error as AppError {
             guard error.kind == .rangeNotSatisfiable else { throw error }
             throw OCIError(.blobUnknown, error.message, status: .rangeNotSatisfiable, headers: error.headers)
         }
+    }
+
+    /// The first request for an uncached blob gets the bytes as upstream sends them (no
+    /// `Range`: the whole blob). A body that fails its digest is cut off before its last chunk.
+    func streamedBlob(_ name: RepositoryName, _ digest: Digest, length: Int64?, body: PullThroughCache.StreamedBody,
+                      headers: HTTPFields) -> Response {
+        var headers = headers
+        if let length { headers[.contentLength] = String(length) }
+        let proxy = proxy
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            var written: Int64 = 0
+            for try await chunk in body {
+                written += Int64(chunk.readableBytes)
+                try await writer.write(chunk)
+            }
+            try await writer.finish(nil)
+            await proxy?.linkStreamed(digest, size: written, in: name)
+        })
     }
 
     func deleteBlob(_ name: RepositoryName, _ digestText: String, _ context: NoraRequestContext) async throws -> Response {

@@ -64,6 +64,9 @@ class FakeRegistry:
     lie_about: set[str] = field(default_factory=set)
     cdn: "FakeRegistry | None" = None
     token: str | None = None
+    # blobs sent in two halves with a pause until `gate` is set (streaming tests)
+    gated: set[str] = field(default_factory=set)
+    gate: threading.Event = field(default_factory=threading.Event)
     seen: list[Seen] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
 
@@ -153,7 +156,19 @@ class FakeRegistry:
                     return self.error(404, "BLOB_UNKNOWN")
                 if digest in fake.lie_about:
                     data = bytes(b ^ 0xFF for b in data)
-                self.reply(200, data, {"Content-Type": "application/octet-stream", "Docker-Content-Digest": digest})
+                headers = {"Content-Type": "application/octet-stream", "Docker-Content-Digest": digest}
+                if digest not in fake.gated or self.command == "HEAD":
+                    return self.reply(200, data, headers)
+                self.send_response(200)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                half = len(data) // 2
+                self.wfile.write(data[:half])
+                self.wfile.flush()
+                fake.gate.wait(timeout=120)
+                self.wfile.write(data[half:])
 
             do_GET = handle_any
             do_HEAD = handle_any

@@ -6,8 +6,10 @@ are followed without the upstream's Authorization header, after the Bearer token
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
+import requests
 
 from oci_proxy_support import FakeRegistry, proxy_nora, sha256_of
 from oci_support import ACCEPT_MANIFESTS, OCI_CONFIG, OCI_LAYER_GZIP, OCI_MANIFEST, assert_oci_error, describe
@@ -94,3 +96,43 @@ def test_token_dance_and_cdn_redirect_without_authorization(fake, nora_factory):
     assert len(downloads) == 2 and all("authorization" not in s.headers for s in downloads)
     assert all(s.headers.get("authorization") == "Bearer t0ken-for-tests"
                for s in upstream.seen if "/blobs/" in s.path or "/manifests/" in s.path)
+
+
+def test_large_blob_streams_before_upstream_finishes_and_is_stored(fake, nora_factory):
+    big = os.urandom(3 * 1024 * 1024)
+    digest = sha256_of(big)
+    upstream = fake(blobs={digest: big}, gated={digest})
+    proxy = proxy_nora(nora_factory, upstream.base)
+    url = f"{proxy.base}/v2/team/big/blobs/{digest}"
+    with requests.get(url, stream=True, timeout=60) as r:
+        assert r.status_code == 200, describe(r)
+        assert int(r.headers["Content-Length"]) == len(big)
+        first = r.raw.read(256 * 1024)  # upstream has sent only half and is waiting: this must not block
+        assert first == big[:len(first)] and len(first) == 256 * 1024
+        upstream.gate.set()
+        rest = r.raw.read()
+    assert first + rest == big
+    proxy.assert_stored(digest)
+    r = requests.get(url, timeout=60)
+    assert r.status_code == 200 and r.content == big
+    assert upstream.count("GET", f"/blobs/{digest}") == 1
+
+
+def test_large_blob_failing_its_digest_is_cut_off_and_not_stored(fake, nora_factory):
+    big = os.urandom(3 * 1024 * 1024)
+    digest = sha256_of(big)
+    upstream = fake(blobs={digest: big}, lie_about={digest})
+    proxy = proxy_nora(nora_factory, upstream.base)
+    url = f"{proxy.base}/v2/team/big/blobs/{digest}"
+    for attempt in (1, 2):
+        received = b""
+        try:
+            with requests.get(url, stream=True, timeout=60) as r:
+                assert r.status_code == 200, describe(r)  # streaming started before the digest was known
+                for chunk in r.iter_content(64 * 1024):
+                    received += chunk
+        except requests.exceptions.RequestException:
+            pass  # the connection is cut: the client never receives the whole (wrong) body
+        assert len(received) < len(big), "the wrong bytes were delivered whole"
+        proxy.assert_not_stored(digest)
+        assert upstream.count("GET", f"/blobs/{digest}") == attempt

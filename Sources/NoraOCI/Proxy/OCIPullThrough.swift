@@ -1,4 +1,5 @@
 import NIOCore
+import NIOHTTP1
 import NoraCore
 import NoraMetadata
 import NoraProxy
@@ -85,11 +86,25 @@ struct OCIPullThrough: Sendable {
         }
     }
 
-    /// Fetches `digest` into the blob store and links it to `name`; nil when the proxy does
-    /// not apply or upstream does not have it. A HEAD only consults upstream for repositories
-    /// that are already caches: a push probes its blobs with HEAD first, and must not wait
-    /// for (or fail on) an upstream.
-    func blob(_ name: RepositoryName, _ digest: Digest, isHead: Bool) async throws -> Int64? {
+    /// How a proxied blob is answered.
+    enum Blob: Sendable {
+        /// In the store and linked to the repository: serve it from there.
+        case stored(size: Int64)
+        /// A HEAD that upstream answered (nothing fetched).
+        case upstreamHead(size: Int64)
+        /// This request started the download: the bytes arrive as upstream sends them.
+        case streaming(size: Int64?, body: PullThroughCache.StreamedBody)
+    }
+
+    /// Blobs up to this size are verified before they are served (a mismatch is a clean 502);
+    /// larger ones stream to the first requester while they are written.
+    static let streamAbove: Int64 = 1024 * 1024
+
+    /// `digest` for `name` from the cache or its upstream; nil when the proxy does not apply
+    /// or upstream does not have it. A HEAD is forwarded to upstream (nothing is downloaded),
+    /// and only for repositories that are already caches: a push probes its blobs with HEAD
+    /// first, and must not wait for (or fail on) an upstream.
+    func blob(_ name: RepositoryName, _ digest: Digest, isHead: Bool) async throws -> Blob? {
         let origin = try await index.origin(of: name)
         guard origin != .hosted, !(isHead && origin == .absent), let routed = try await route(name) else { return nil }
         let (cache, source) = routed
@@ -97,21 +112,45 @@ struct OCIPullThrough: Sendable {
         if let entry = try await cache.cached(key: key), try await services.store.stat(entry.blob.digest) != nil {
             try await index.cacheBlob(digest, size: entry.blob.size, in: name, from: source)
             services.record(format: Self.format, upstream: source.upstream, result: "hit")
-            return entry.blob.size
+            return .stored(size: entry.blob.size)
         }
         do {
             let upstream = cache.upstreams[0]
             let credentials = services.offline ? nil : try await auth.credentials(for: upstream, repository: source.remoteName)
-            let entry = try await cache.immutable(key: key, expected: .native(digest)) { upstream in
-                UpstreamRequest(url: upstream.url("/v2/\(source.remoteName)/blobs/\(digest)"), credentials: credentials)
+            let path = "/v2/\(source.remoteName)/blobs/\(digest)"
+            if isHead, !services.offline, let size = try await upstreamSize(path, cache: cache, credentials: credentials) {
+                return .upstreamHead(size: size)
             }
-            try await index.cacheBlob(digest, size: entry.blob.size, in: name, from: source)
-            return entry.blob.size
+            switch try await cache.immutableStreaming(key: key, expected: digest, streamAbove: isHead ? .max : Self.streamAbove,
+                                                      request: { UpstreamRequest(url: $0.url(path), credentials: credentials) }) {
+            case .stored(let entry):
+                try await index.cacheBlob(digest, size: entry.blob.size, in: name, from: source)
+                return .stored(size: entry.blob.size)
+            case .streaming(let size, _, let body):
+                return .streaming(size: size, body: body)
+            }
         } catch let error as ProxyError {
             if case .notFound = error { return nil }
             if case .notCached = error { return nil }
             throw error.ociError(.blobUnknown)
         }
+    }
+
+    /// Records a streamed blob once its download completed (the next request would link it too).
+    func linkStreamed(_ digest: Digest, size: Int64, in name: RepositoryName) async {
+        guard case .upstream(let i, let remoteName) = routing.resolve(name) else { return }
+        let source = ProxySource(upstream: caches[i].upstreams[0].name, remoteName: remoteName)
+        try? await index.cacheBlob(digest, size: size, in: name, from: source)
+    }
+
+    /// The size upstream reports for a blob (HEAD), or nil when it does not say.
+    private func upstreamSize(_ path: String, cache: PullThroughCache, credentials: Credentials?) async throws -> Int64? {
+        let answer = try await cache.forward(limit: 0) { UpstreamRequest(url: $0.url(path), method: .HEAD, credentials: credentials) }
+        guard answer.status == 200 else {
+            if answer.status == 404 || answer.status == 401 || answer.status == 403 { throw ProxyError.notFound(path) }
+            return nil
+        }
+        return answer.headers.first { $0.0.lowercased() == "content-length" }.flatMap { Int64($0.1) }
     }
 
     /// The cache and source for `name`: nil when no upstream applies; 403 for a name that
