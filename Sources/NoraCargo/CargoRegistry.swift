@@ -2,6 +2,7 @@ import Hummingbird
 import NoraAuth
 import NoraCore
 import NoraMetadata
+import NoraProxy
 import NoraStorage
 import SQLKit
 
@@ -15,6 +16,8 @@ import SQLKit
 ///     GET|PUT|DELETE /cargo/api/v1/crates/<name>/owners
 ///     GET    /cargo/api/v1/crates?q=&per_page=&page=      search
 ///     GET    /cargo/me                                    how to get a token (the 401 login_url)
+///
+/// Crates never published here are read through the pull-through cache (`Proxy/`).
 public struct CargoRegistry: Sendable {
     public static let migrations: [Migration] = CrateIndex.migrations
     /// Columns naming blobs this format keeps (for garbage collection).
@@ -31,8 +34,14 @@ public struct CargoRegistry: Sendable {
     let tokens: TokenStore
     /// Rendered index files by crate revision (per process; the revision is read on every request).
     let indexFiles = IndexFileCache()
+    /// Crates not published here are read through from `NORA_CARGO_PROXY` (nil: proxy off).
+    let proxy: CargoProxy?
 
-    public init(db: MetadataDatabase, store: any BlobStore, config: NoraConfig, authenticator: Authenticator) {
+    public init(db: MetadataDatabase, store: any BlobStore, config: NoraConfig, authenticator: Authenticator,
+                proxy services: ProxyServices? = nil) {
+        self.proxy = services.flatMap { services in
+            config.proxy.cargo.enabled ? CargoProxy(cache: PullThroughCache(format: "cargo", config: config.proxy.cargo, services: services)) : nil
+        }
         self.index = CrateIndex(db: db)
         self.store = store
         self.config = config

@@ -10,6 +10,9 @@ extension CargoRegistry {
         try context.require(.read)
         let name = try context.parameters.require("name"), vers = try context.parameters.require("version")
         let db = index.db.reader
+        if let proxy, try await index.crate(CrateName.key(name), in: db) == nil, (try? CrateName(name)) != nil {
+            return try await proxiedDownload(name, vers, request, proxy: proxy)
+        }
         let (key, _) = try await existingCrate(name, in: db)
         guard let version = try await index.version(key, vers, in: db) else {
             throw CargoError(.versionNotFound, "crate '\(name)' has no version \(vers.prefix(80))")

@@ -26,6 +26,9 @@ extension CargoRegistry {
         // Every request reads the crate row (with its revision), so a replica or a process
         // whose cache predates a write never serves an older file than the database holds.
         guard let head = try await index.head(key, in: index.db.reader), head.name.lowercased() == name else {
+            if let proxy, try await index.crate(key, in: index.db.reader) == nil {
+                return try await proxiedIndexFile(name, request, proxy: proxy)
+            }
             throw CargoError(.crateNotFound, "crate '\(name)' does not exist")
         }
         let file = try await renderedIndexFile(key, name, revision: head.revision)

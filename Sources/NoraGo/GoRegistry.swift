@@ -3,6 +3,7 @@ import NIOCore
 import NoraAuth
 import NoraCore
 import NoraMetadata
+import NoraProxy
 import NoraStorage
 
 /// Hosted Go modules over the GOPROXY protocol under `/go/` (`GOPROXY=<nora>/go`).
@@ -12,9 +13,11 @@ import NoraStorage
 ///     GET  /go/<module>/@latest                 .info of the version `go get m@latest` picks
 ///     PUT  /go/<module>/@v/<version>.zip        publish (validated by the module zip rules)
 ///     PUT  /go/<module>/@v/<version>.mod        optional; before the zip it must match the zip's go.mod
-///     GET  /go/sumdb/<name>/supported           404: go then talks to the checksum database itself
+///     GET  /go/sumdb/<name>/…                   the checksum database through the proxy (404 with it off:
+///                                               go then talks to the checksum database itself)
 ///
 /// Unknown modules and versions are 404 so a `GOPROXY=a,b` list falls through to the next.
+/// Modules never published here are read through the pull-through cache (`Proxy/`).
 public struct GoRegistry: Sendable {
     public static let migrations: [Migration] = GoModuleIndex.migrations
     /// Columns naming blobs this format keeps (for garbage collection).
@@ -24,8 +27,12 @@ public struct GoRegistry: Sendable {
     let store: any BlobStore
     let config: NoraConfig
     let authenticator: Authenticator
+    /// Modules not published here are read through from `NORA_GO_PROXY` (nil: proxy off).
+    let proxy: GoProxy?
 
-    public init(db: MetadataDatabase, store: any BlobStore, config: NoraConfig, authenticator: Authenticator) {
+    public init(db: MetadataDatabase, store: any BlobStore, config: NoraConfig, authenticator: Authenticator,
+                proxy services: ProxyServices? = nil) {
+        self.proxy = services.flatMap { config.proxy.go.enabled ? GoProxy(config: config.proxy, services: $0) : nil }
         self.index = GoModuleIndex(db: db)
         self.store = store
         self.config = config
@@ -53,9 +60,16 @@ public struct GoRegistry: Sendable {
             // A malformed path names nothing here; 404 lets a GOPROXY list try the next proxy.
             throw GoError(.notFound, "not found: \(error.message)")
         }
+        if let proxy {
+            // Hosted wins: a module with any version published here is served from here alone.
+            if case .sumdb = route { return try await proxied(route, request, proxy: proxy) }
+            if let module = route.module, try await index.versions(of: module).isEmpty {
+                return try await proxied(route, request, proxy: proxy)
+            }
+        }
         switch route {
         case .sumdb:
-            throw GoError(.notFound, "not found: nora does not proxy checksum databases")
+            throw GoError(.notFound, "not found: nora does not proxy checksum databases (NORA_GO_PROXY is off)")
         case .list(let module):
             let versions = try await hostedVersions(module).filter { !$0.isPseudo }.sorted()
             let body = versions.map { $0.description + "\n" }.joined()

@@ -9,6 +9,7 @@ extension MavenRegistry {
     func get(_ request: Request, _ context: NoraRequestContext) async throws -> Response {
         try context.require(.read)
         let target = try MavenTarget(request)
+        if try await proxies(target.route) { return try await proxied(target, request) }
         switch target.route {
         case .file(let file):
             return try await serveFile(file, target, request)

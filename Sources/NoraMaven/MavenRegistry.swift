@@ -2,6 +2,7 @@ import Hummingbird
 import NoraAuth
 import NoraCore
 import NoraMetadata
+import NoraProxy
 import NoraStorage
 
 /// A hosted Maven repository under `/maven2/`, in the standard layout
@@ -14,6 +15,8 @@ import NoraStorage
 ///     GET    /maven2/<…>/maven-metadata.xml generated: artifact, SNAPSHOT version and plugin group levels
 ///     GET    /maven2/<folder>/              HTML listing
 ///     DELETE /maven2/<file> | <version>/    admin; metadata regenerated
+///
+/// Artifacts with nothing deployed here are read through the pull-through cache (`Proxy/`).
 public struct MavenRegistry: Sendable {
     public static let prefix = "maven2"
     public static let migrations: [Migration] = MavenIndex.migrations
@@ -24,8 +27,12 @@ public struct MavenRegistry: Sendable {
     let store: any BlobStore
     let config: NoraConfig
     let authenticator: Authenticator
+    /// Artifacts not deployed here are read through from `NORA_MAVEN_PROXIES` (nil: proxy off).
+    let proxy: MavenProxy?
 
-    public init(db: MetadataDatabase, store: any BlobStore, config: NoraConfig, authenticator: Authenticator) {
+    public init(db: MetadataDatabase, store: any BlobStore, config: NoraConfig, authenticator: Authenticator,
+                proxy services: ProxyServices? = nil) {
+        self.proxy = services.flatMap { config.proxy.maven.enabled ? MavenProxy(config: config.proxy, services: $0) : nil }
         self.index = MavenIndex(db: db)
         self.store = store
         self.config = config

@@ -2,6 +2,7 @@ import Hummingbird
 import NoraAuth
 import NoraCore
 import NoraMetadata
+import NoraProxy
 import NoraStorage
 
 /// The npm registry under `/npm/`: hosted packages for the npm CLI (and yarn, pnpm).
@@ -16,7 +17,10 @@ import NoraStorage
 ///     GET|PUT|DELETE /npm/-/package/<name>/dist-tags[/<tag>]
 ///     GET    /npm/-/v1/search?text=&size=&from=
 ///     PUT    /npm/-/user/org.couchdb.user:<name> login → token
-///     GET    /npm/-/whoami, /npm/-/ping; POST /npm/-/npm/v1/security/… (audit: no advisories)
+///     GET    /npm/-/whoami, /npm/-/ping; POST /npm/-/npm/v1/security/… (audit: forwarded upstream,
+///            or "no advisories" with the proxy off)
+///
+/// Names never published here are read through the pull-through cache (`Proxy/`).
 ///
 /// Scoped names work as `@scope%2fname` and `@scope/name`. One route per method catches
 /// `/npm/**`; `NpmRoute` parses the path, then a small handler runs.
@@ -32,8 +36,14 @@ public struct NpmRegistry: Sendable {
     let authenticator: Authenticator
     /// Rendered packuments by package revision.
     let packuments = RenderedDocumentCache()
+    /// Names not published here are read through from `NORA_NPM_PROXY` (nil: proxy off).
+    let proxy: NpmProxy?
 
-    public init(db: MetadataDatabase, store: any BlobStore, config: NoraConfig, authenticator: Authenticator) {
+    public init(db: MetadataDatabase, store: any BlobStore, config: NoraConfig, authenticator: Authenticator,
+                proxy services: ProxyServices? = nil) {
+        self.proxy = services.flatMap { services in
+            config.proxy.npm.enabled ? NpmProxy(cache: PullThroughCache(format: "npm", config: config.proxy.npm, services: services)) : nil
+        }
         self.index = NpmIndex(db: db)
         self.db = db
         self.store = store
@@ -93,6 +103,10 @@ public struct NpmRegistry: Sendable {
             try context.require(.read)
             return .json([String: String]())
         case (.post, .audit):
+            if let proxy {
+                try context.require(.read)
+                return try await proxiedAudit(request, proxy: proxy)
+            }
             return try await audit(request, context)
         default:
             throw NpmError(.methodNotAllowed, "\(request.method) is not supported on \(request.uri.path.prefix(300))")

@@ -10,7 +10,10 @@ extension NpmRegistry {
         let abbreviated = request.uri.queryParameters.get("write") == nil
             && Packument.wantsAbbreviated(accept: request.headers[.accept])
         let contentType = abbreviated ? Packument.abbreviatedType : "application/json"
-        guard let revision = try await index.revision(name) else { throw NpmError.notFound(name) }
+        guard let revision = try await index.revision(name) else {
+            if let proxy { return try await proxiedPackument(name, abbreviated: abbreviated, request, proxy: proxy) }
+            throw NpmError.notFound(name)
+        }
         let base = baseURL(request)
         let variant = "\(abbreviated ? "abbreviated" : "full") \(base)"
         let key = RenderedDocumentCache.Key(name: name.value, revision: "\(revision.rev)@\(revision.modifiedAt)", variant: variant)
@@ -30,7 +33,10 @@ extension NpmRegistry {
 
     func getVersion(_ name: PackageName, _ ref: String, _ request: Request, _ context: NoraRequestContext) async throws -> Response {
         try context.require(.read)
-        guard let state = try await index.state(name) else { throw NpmError.notFound(name) }
+        guard let state = try await index.state(name) else {
+            if let proxy { return try await proxiedVersion(name, ref, request, proxy: proxy) }
+            throw NpmError.notFound(name)
+        }
         guard let version = state.version(state.distTags[ref] ?? ref) else {
             throw NpmError(.notFound, "version or tag '\(ref.prefix(100))' of '\(name)' not found")
         }
@@ -43,6 +49,9 @@ extension NpmRegistry {
     func getTarball(_ name: PackageName, _ file: String, _ request: Request, _ context: NoraRequestContext) async throws -> Response {
         try context.require(.read)
         guard let found = try await index.version(name, tarball: file, in: db.reader) else {
+            if let proxy, try await index.revision(name) == nil {
+                return try await proxiedTarball(name, file, request, proxy: proxy)
+            }
             throw NpmError(.notFound, "tarball '\(file.prefix(300))' of '\(name)' not found")
         }
         let etag = EntityTag.quoted(found.blob.digest.hex)

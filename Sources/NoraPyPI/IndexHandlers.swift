@@ -23,7 +23,10 @@ extension PyPIRegistry {
         // PEP 503: one canonical URL per project, so caches and clients agree.
         if name != normalized || !request.uri.path.hasSuffix("/") { return redirect(request, to: "/simple/\(normalized)/") }
         let format = try Self.format(request)
-        guard let head = try await index.head(normalized) else { throw PyPIError(.projectNotFound, "'\(name)'") }
+        guard let head = try await index.head(normalized) else {
+            if let proxy { return try await proxiedPage(normalized, format: format, request, proxy: proxy) }
+            throw PyPIError(.projectNotFound, "'\(name)'")
+        }
         let pages = pages(request)
         // The revision is read before the files: a page rendered from newer rows under an
         // older revision is only replaced sooner, never served stale.
@@ -45,6 +48,9 @@ extension PyPIRegistry {
         let normalized = ProjectName.normalize(name)
         if name != normalized, ProjectName.isValid(name) {
             return redirect(request, to: "/simple/\(normalized)/\(PercentEncoding.encode(filename))")
+        }
+        if let proxy, try await index.head(normalized) == nil {
+            return try await proxiedDownload(normalized, filename, request, proxy: proxy)
         }
         if filename.hasSuffix(".metadata") {
             let distribution = String(filename.dropLast(".metadata".count))

@@ -2,6 +2,7 @@ import Hummingbird
 import NoraAuth
 import NoraCore
 import NoraMetadata
+import NoraProxy
 import NoraStorage
 
 /// The PyPI index under `/simple/` (NORA's prefix): the simple repository API for pip and
@@ -14,6 +15,8 @@ import NoraStorage
 ///     GET  /simple/<project>/<file>.metadata        the wheel's core metadata (PEP 658/714)
 ///     POST /simple/<project>/<version>/yank         yank every file of a version (PEP 592), optional reason
 ///     POST /simple/<project>/<version>/unyank       undo it
+///
+/// Projects never uploaded here are read through the pull-through cache (`Proxy/`).
 public struct PyPIRegistry: Sendable {
     public static let migrations = PyPIIndex.migrations
     /// Columns naming blobs this format keeps (for garbage collection).
@@ -25,8 +28,14 @@ public struct PyPIRegistry: Sendable {
     let authenticator: Authenticator
     /// Rendered project pages by project revision.
     let renderedPages = RenderedDocumentCache()
+    /// Projects not uploaded here are read through from `NORA_PYPI_PROXIES` (nil: proxy off).
+    let proxy: PyPIProxy?
 
-    public init(db: MetadataDatabase, store: any BlobStore, config: NoraConfig, authenticator: Authenticator) {
+    public init(db: MetadataDatabase, store: any BlobStore, config: NoraConfig, authenticator: Authenticator,
+                proxy services: ProxyServices? = nil) {
+        self.proxy = services.flatMap { services in
+            config.proxy.pypi.enabled ? PyPIProxy(cache: PullThroughCache(format: "pypi", config: config.proxy.pypi, services: services)) : nil
+        }
         self.index = PyPIIndex(db: db)
         self.store = store
         self.config = config

@@ -9,6 +9,7 @@ import NoraMaven
 import NoraMetadata
 import NoraNpm
 import NoraOCI
+import NoraProxy
 import NoraPyPI
 import NoraRaw
 import NoraStorage
@@ -31,6 +32,8 @@ public enum NoraApp {
         /// Signs the OCI token service's bearer tokens (key shared by replicas through the database).
         public let signer: SignedTokens
         public let metrics: PrometheusCollectorRegistry
+        /// What the formats' pull-through caches share (upstream clients, cache rows, breaker).
+        public let proxy: ProxyServices
     }
 
     /// Opens the stores and applies every module's migrations.
@@ -54,13 +57,16 @@ public enum NoraApp {
             throw StartupError("database migration failed: \(error)")
         }
         let signer = try await SignedTokens.load(db: db, name: "oci-token-hs256", issuer: "nora")
-        return Parts(config: config, db: db, store: store, tokens: TokenStore(db: db), signer: signer, metrics: metrics)
+        let proxy = ProxyServices(db: db, store: store, breaker: CircuitBreaker(config.proxy.circuitBreaker),
+                                  offline: config.proxy.offline, userAgent: "nora/\(NoraVersion.current)", logger: logger,
+                                  metrics: PrometheusMetricsFactory(registry: metrics))
+        return Parts(config: config, db: db, store: store, tokens: TokenStore(db: db), signer: signer, metrics: metrics, proxy: proxy)
     }
 
     /// Every module's schema steps, in dependency order.
     static let migrations: [Migration] = TokenStore.migrations + SignedTokens.migrations + RawRegistry.migrations
         + OCIRegistry.migrations + NpmRegistry.migrations + PyPIRegistry.migrations + CargoRegistry.migrations
-        + GoRegistry.migrations + MavenRegistry.migrations
+        + GoRegistry.migrations + MavenRegistry.migrations + ProxyCacheIndex.migrations
 
     /// Builds the router with every middleware and the enabled formats.
     public static func router(parts: Parts, users: Htpasswd) -> Router<NoraRequestContext> {
@@ -73,11 +79,11 @@ public enum NoraApp {
                                           failedLogins: failedLogins)
         let oci = OCIRegistry(db: parts.db, store: parts.store, signer: parts.signer, authenticator: authenticator,
                               policy: policy, publicURL: config.server.publicURL)
-        let npm = NpmRegistry(db: parts.db, store: parts.store, config: config, authenticator: authenticator)
-        let pypi = PyPIRegistry(db: parts.db, store: parts.store, config: config, authenticator: authenticator)
-        let cargo = CargoRegistry(db: parts.db, store: parts.store, config: config, authenticator: authenticator)
-        let go = GoRegistry(db: parts.db, store: parts.store, config: config, authenticator: authenticator)
-        let maven = MavenRegistry(db: parts.db, store: parts.store, config: config, authenticator: authenticator)
+        let npm = NpmRegistry(db: parts.db, store: parts.store, config: config, authenticator: authenticator, proxy: parts.proxy)
+        let pypi = PyPIRegistry(db: parts.db, store: parts.store, config: config, authenticator: authenticator, proxy: parts.proxy)
+        let cargo = CargoRegistry(db: parts.db, store: parts.store, config: config, authenticator: authenticator, proxy: parts.proxy)
+        let go = GoRegistry(db: parts.db, store: parts.store, config: config, authenticator: authenticator, proxy: parts.proxy)
+        let maven = MavenRegistry(db: parts.db, store: parts.store, config: config, authenticator: authenticator, proxy: parts.proxy)
         router.add(middleware: UpgradeRefusalMiddleware())
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: AccessLogMiddleware(metrics: factory))
@@ -131,6 +137,7 @@ public enum NoraApp {
         var services: [any Service] = [
             UploadSweeper(store: parts.store, maxIdleSeconds: 30 * 60, intervalSeconds: 5 * 60, logger: logger),
             OCIRegistry.uploadExpiry(db: parts.db, store: parts.store),
+            parts.proxy.shutdownService,
         ]
         if let interval = config.gc.intervalSeconds {
             services.append(PeriodicGC(collector: GarbageCollector(db: parts.db, store: parts.store, logger: logger),

@@ -33,6 +33,30 @@ struct Serve: AsyncParsableCommand {
           gc.interval            NORA_GC_INTERVAL              off (e.g. 6h: collect garbage periodically)
           gc.grace               NORA_GC_GRACE                 1h (unreferenced blobs younger than this are kept)
           log.level              NORA_LOG_LEVEL                info
+        Pull-through proxy (names not published here are read from the upstreams and cached;
+        an empty URL turns a format's proxy off; <f> is npm, pypi, maven, cargo or go):
+          server.offline         NORA_OFFLINE                  false (serve only what is cached)
+          npm.proxy              NORA_NPM_PROXY                https://registry.npmjs.org
+          pypi.proxy / proxies   NORA_PYPI_PROXY / _PROXIES    https://pypi.org/simple (list: url[|user:pass],…)
+          maven.proxies          NORA_MAVEN_PROXIES            https://repo1.maven.org/maven2 (url[|user:pass],…)
+          cargo.proxy            NORA_CARGO_PROXY              https://crates.io
+          go.proxy               NORA_GO_PROXY                 https://proxy.golang.org
+          <f>.proxy_auth         NORA_<F>_PROXY_AUTH           (none) user:pass or "Bearer <token>" for the first upstream
+          <f>.proxy_timeout      NORA_<F>_PROXY_TIMEOUT        30 (seconds to the response head)
+          <f>.metadata_ttl       NORA_<F>_METADATA_TTL         300 (-1 forever, 0 always revalidate)
+          <f>.serve_stale        NORA_<F>_SERVE_STALE          true (cached copy when upstreams fail)
+          <f>.revalidate         NORA_<F>_REVALIDATE           true (If-None-Match / If-Modified-Since)
+          go.proxy_timeout_zip   NORA_GO_PROXY_TIMEOUT_ZIP     120
+          maven.checksum_verify  NORA_MAVEN_CHECKSUM_VERIFY    true
+          docker.upstreams       NORA_DOCKER_PROXIES           https://registry-1.docker.io (url|auth|prefix,…;
+                                 alias NORA_DOCKER_UPSTREAMS; TOML [[docker.upstreams]] url, auth, prefix, namespace)
+          docker.metadata_ttl    NORA_DOCKER_METADATA_TTL      -1
+          docker.serve_stale     NORA_DOCKER_SERVE_STALE       true
+          docker.default_action  NORA_DOCKER_DEFAULT_ACTION    allow (deny: only prefix/host-routed names)
+          docker.proxy_timeout   NORA_DOCKER_PROXY_TIMEOUT     300
+          docker.read_timeout    NORA_DOCKER_READ_TIMEOUT      60
+          circuit_breaker.enabled / failure_threshold / reset_timeout
+                                 NORA_CB_ENABLED / _THRESHOLD / _RESET_TIMEOUT   false / 5 / 30
         The config file is NORA_CONFIG_PATH, else ./config.toml when present.
         An invalid value stops start-up with one line naming the key and the value.
         SIGTERM or SIGINT shut the server down gracefully: in-flight requests get 10 seconds

@@ -21,6 +21,8 @@ struct TestRegistry {
         var config = NoraConfig()
         config.storage.path = "\(root)/storage"
         config.rateLimit.enabled = false
+        // Never reach for the public upstreams from unit tests; proxy tests turn this off.
+        config.proxy.offline = true
         var logger = Logger(label: "nora.test")
         logger.logLevel = .warning
         return (config, logger)

@@ -326,6 +326,8 @@ class NoraFactory:
             "NORA_HOST": "127.0.0.1",
             "NORA_STORAGE_PATH": str(root / "data" / "storage"),
             "NORA_LOG_LEVEL": "info",
+            # Hosted-only unless a test says otherwise: never reach for the public upstreams.
+            "NORA_OFFLINE": "true",
         }
         base.update({k: v for k, v in (env or {}).items()})
         full = clean_env(root / "home", {k: str(v) for k, v in base.items() if v is not None})

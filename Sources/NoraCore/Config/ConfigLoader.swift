@@ -86,6 +86,10 @@ public enum ConfigLoader {
         if let i = value.int { return String(i) }
         if let d = value.double { return String(d) }
         if let array = value.array { return array.map { scalar($0) }.joined(separator: ",") }
+        // An inline table or `[[section.list]]` entry (upstreams): NORA's `url|auth|prefix|namespace`.
+        if let table = value.table {
+            return ["url", "auth", "prefix", "namespace"].map { table[$0].map { scalar($0) } ?? "" }.joined(separator: "|")
+        }
         return value.debugDescription
     }
 

@@ -1,6 +1,8 @@
 /// The table of every setting: TOML key, NORA environment name and how the text is applied.
 extension ConfigLoader {
-    static let settings: [Setting] = [
+    static let settings: [Setting] = baseSettings + proxySettings
+
+    static let baseSettings: [Setting] = [
         Setting(tomlKey: "server.host", envName: "NORA_HOST") { c, v throws(ConfigError) in
             guard !v.isEmpty, !v.contains(where: { $0 == "/" || $0 == " " }) else { throw invalid(v, "not a host name or address") }
             c.server.host = v

@@ -72,6 +72,7 @@ public struct NoraConfig: Sendable, Equatable {
     public var go = Go()
     public var maven = Maven()
     public var pypi = PyPI()
+    public var proxy = ProxyConfig()
 
     public struct PyPI: Sendable, Equatable {
         /// Largest distribution file accepted by uploads (PyPI's default limit is 100 MiB).

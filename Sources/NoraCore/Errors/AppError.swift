@@ -8,6 +8,8 @@ public struct AppError: Error, Sendable, CustomStringConvertible {
         case badRequest, unauthorized, forbidden, notFound, methodNotAllowed, conflict, gone
         case preconditionFailed, payloadTooLarge, unsupportedMediaType, rangeNotSatisfiable
         case tooManyRequests, internalError, unavailable
+        /// An upstream (pull-through proxy) failed or sent content that failed verification.
+        case badGateway, gatewayTimeout
 
         public var status: HTTPResponse.Status {
             switch self {
@@ -25,6 +27,8 @@ public struct AppError: Error, Sendable, CustomStringConvertible {
             case .tooManyRequests: .tooManyRequests
             case .internalError: .internalServerError
             case .unavailable: .serviceUnavailable
+            case .badGateway: .badGateway
+            case .gatewayTimeout: .gatewayTimeout
             }
         }
     }

@@ -4,6 +4,7 @@ import NoraCore
 import NoraGo
 import NoraMaven
 import NoraMetadata
+import NoraProxy
 import NoraNpm
 import NoraOCI
 import NoraPyPI
@@ -28,6 +29,7 @@ public struct GarbageCollector: Sendable {
 
     static let referenceColumns = RawRegistry.blobReferences + OCIRegistry.blobReferences + NpmRegistry.blobReferences
         + PyPIRegistry.blobReferences + CargoRegistry.blobReferences + GoRegistry.blobReferences + MavenRegistry.blobReferences
+        + ProxyCacheIndex.blobReferences
 
     let db: MetadataDatabase
     let store: any BlobStore

@@ -68,7 +68,9 @@ extension AppError.Kind {
         case 415: self = .unsupportedMediaType
         case 416: self = .rangeNotSatisfiable
         case 429: self = .tooManyRequests
+        case 502: self = .badGateway
         case 503: self = .unavailable
+        case 504: self = .gatewayTimeout
         case 400..<500: self = .badRequest
         default: self = .internalError
         }
