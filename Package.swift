@@ -77,8 +77,11 @@ let package = Package(
             .product(name: "SQLKit", package: "sql-kit"),
         ]),
         .target(name: "NoraOCI", dependencies: [
-            "NoraCore", "NoraStorage", "NoraMetadata", "NoraAuth",
+            "NoraCore", "NoraStorage", "NoraMetadata", "NoraAuth", "NoraProxy",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "SQLKit", package: "sql-kit"),
             .product(name: "Crypto", package: "swift-crypto"),

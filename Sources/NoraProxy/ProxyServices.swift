@@ -42,6 +42,12 @@ public final class ProxyServices: Sendable {
         }
     }
 
+    /// Counts one proxied request in `nora_proxy_requests_total` (for formats that fetch some
+    /// objects themselves, as OCI does its manifests).
+    public func record(format: String, upstream: String, result: String) {
+        metrics.request(format: format, upstream: upstream, result: result)
+    }
+
     /// A service that closes the upstream clients when the server shuts down.
     public var shutdownService: some Service { ShutdownService(services: self) }
 

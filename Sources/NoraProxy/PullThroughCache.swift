@@ -38,6 +38,8 @@ public struct PullThroughCache: Sendable {
     public let services: ProxyServices
     let client: UpstreamClient
     let flights = SingleFlight<CachedEntry>()
+    /// Downloads streamed to their first requester (`immutableStreaming`).
+    let downloads = DownloadFlights()
 
     public init(format: String, upstreams: [Upstream], policy: CachePolicy, services: ProxyServices) {
         self.format = format; self.upstreams = upstreams; self.policy = policy; self.services = services
@@ -164,7 +166,7 @@ public struct PullThroughCache: Sendable {
             services.metrics.latency(format: format, upstream: upstream.name,
                                      nanoseconds: elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
         }
-        return try await client.send(request, credentials: upstream.credentials, credentialHost: upstream.host,
+        return try await client.send(request, credentials: request.credentials ?? upstream.credentials, credentialHost: upstream.host,
                                      timeout: .seconds(Int64(policy.timeoutSeconds)))
     }
 }

@@ -4,10 +4,12 @@
 /// The work runs in its own task, so a caller that goes away (a client disconnecting)
 /// does not cancel a fetch others are waiting for, and a fetch that completes still fills
 /// the cache for the next request.
-actor SingleFlight<Value: Sendable> {
+public actor SingleFlight<Value: Sendable> {
     private var inFlight: [String: Task<Value, any Error>] = [:]
 
-    func run(_ key: String, _ work: @escaping @Sendable () async throws -> Value) async throws -> Value {
+    public init() {}
+
+    public func run(_ key: String, _ work: @escaping @Sendable () async throws -> Value) async throws -> Value {
         if let running = inFlight[key] { return try await running.value }
         let task = Task { try await work() }
         inFlight[key] = task

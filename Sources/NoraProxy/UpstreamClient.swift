@@ -93,8 +93,12 @@ public struct UpstreamRequest: Sendable {
     public var method: HTTPMethod
     public var headers: [(String, String)]
     public var body: ByteBuffer?
+    /// Credentials for this request instead of the upstream's own (an OCI registry's Bearer
+    /// token for one repository); like those, sent only to the upstream's host.
+    public var credentials: Credentials?
 
-    public init(url: String, method: HTTPMethod = .GET, headers: [(String, String)] = [], body: ByteBuffer? = nil) {
-        self.url = url; self.method = method; self.headers = headers; self.body = body
+    public init(url: String, method: HTTPMethod = .GET, headers: [(String, String)] = [], body: ByteBuffer? = nil,
+                credentials: Credentials? = nil) {
+        self.url = url; self.method = method; self.headers = headers; self.body = body; self.credentials = credentials
     }
 }

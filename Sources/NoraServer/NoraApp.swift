@@ -78,7 +78,8 @@ public enum NoraApp {
         let authenticator = Authenticator(users: users, tokens: parts.tokens, signedTokens: [OCITokenVerifier(signer: parts.signer)],
                                           failedLogins: failedLogins)
         let oci = OCIRegistry(db: parts.db, store: parts.store, signer: parts.signer, authenticator: authenticator,
-                              policy: policy, publicURL: config.server.publicURL)
+                              policy: policy, publicURL: config.server.publicURL,
+                              proxyConfig: config.proxy.docker, proxyServices: parts.proxy)
         let npm = NpmRegistry(db: parts.db, store: parts.store, config: config, authenticator: authenticator, proxy: parts.proxy)
         let pypi = PyPIRegistry(db: parts.db, store: parts.store, config: config, authenticator: authenticator, proxy: parts.proxy)
         let cargo = CargoRegistry(db: parts.db, store: parts.store, config: config, authenticator: authenticator, proxy: parts.proxy)
