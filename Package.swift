@@ -167,7 +167,7 @@ let package = Package(
         .testTarget(name: "NoraStorageTests", dependencies: ["NoraStorage", "NoraStorageConformance"]),
         .testTarget(name: "NoraMetadataTests", dependencies: ["NoraMetadata"]),
         .testTarget(name: "NoraAuthTests", dependencies: ["NoraAuth", "NoraMetadata"]),
-        .testTarget(name: "NoraOCITests", dependencies: ["NoraOCI", "NoraCore"]),
+        .testTarget(name: "NoraOCITests", dependencies: ["NoraOCI", "NoraCore", "NoraProxy"]),
         .testTarget(name: "NoraNpmTests", dependencies: ["NoraNpm", "NoraCore"]),
         .testTarget(name: "NoraPyPITests", dependencies: ["NoraPyPI", "NoraCore", "NoraStorage", "NoraArchive"]),
         .testTarget(name: "NoraCargoTests", dependencies: ["NoraCargo", "NoraCore", "NoraMetadata"]),

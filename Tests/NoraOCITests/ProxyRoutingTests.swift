@@ -1,5 +1,6 @@
 import NoraCore
 @testable import NoraOCI
+import NoraProxy
 import Testing
 
 @Suite struct UpstreamRoutingTests {
@@ -127,5 +128,26 @@ import Testing
         #expect(tokens.token(for: key) == nil)
         tokens.store(TokenGrant(token: "t2", expiresIn: 0), for: key)
         #expect(tokens.token(for: key) == nil)
+    }
+}
+
+@Suite struct ProxyErrorMappingTests {
+    @Test func upstreamTroubleIsAGatewayErrorAndAbsenceIsNotFound() {
+        #expect(ProxyError.unavailable("x").ociError(.blobUnknown).status == .badGateway)
+        #expect(ProxyError.digestMismatch(expected: "a", actual: "b").ociError(.blobUnknown).code == .unknown)
+        #expect(ProxyError.tooLarge(limit: 1).ociError(.blobUnknown).status == .badGateway)
+        #expect(ProxyError.timedOut("x").ociError(.manifestUnknown).status == .gatewayTimeout)
+        #expect(ProxyError.notFound("x").ociError(.manifestUnknown).code == .manifestUnknown)
+        #expect(ProxyError.notCached("x").ociError(.blobUnknown).status == .notFound)
+        #expect(ProxyError.unavailable("x").isUpstreamFailure && !ProxyError.notFound("x").isUpstreamFailure)
+    }
+
+    @Test func upstreamStatuses() {
+        let source = ProxySource(upstream: "http://up", remoteName: "library/alpine")
+        #expect(OCIPullThrough.failure(404, "x", source) == .notFound("x"))
+        // Docker Hub answers 401 for names it does not have (after the token dance).
+        guard case .notFound = OCIPullThrough.failure(401, "x", source) else { Issue.record("401"); return }
+        guard case .unavailable = OCIPullThrough.failure(503, "x", source) else { Issue.record("503"); return }
+        guard case .unavailable = OCIPullThrough.failure(429, "x", source) else { Issue.record("429"); return }
     }
 }

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+from nora_e2e import metric_value
 from oci_proxy_support import distribution, proxy_nora, stop_distribution, upstream_requests
 from oci_support import (  # noqa: F401  (fixtures)
     ACCEPT_MANIFESTS, OCI_INDEX, OCI_MANIFEST, USERS, OciLayout, assert_oci_error, build_image, describe,
@@ -61,9 +62,18 @@ def test_skopeo_pulls_through_the_proxy_and_from_cache_when_upstream_is_gone(ups
         proxy.assert_stored(digest)
         assert upstream_requests(upstream, "GET", f"/v2/team/app/blobs/{digest}") == 1, "blob fetched twice"
 
-    # cached content is listed like hosted content
+    # cached content is listed like hosted content, and counted
     tags = proxy.http().get("/v2/team/app/tags/list").json()
     assert tags["tags"] == ["v1"]
+    metrics = proxy.http().get("/metrics").text
+    assert metric_value(metrics, "nora_proxy_requests_total", {"format": "docker", "result": "miss"}) >= 4
+    assert metric_value(metrics, "nora_proxy_requests_total", {"format": "docker", "result": "hit"}) >= 1
+
+    # garbage collection keeps it: the cached manifests reference their blobs
+    gc = proxy.server.nora("gc", "--grace", "0")
+    assert gc.returncode == 0, gc.stderr + gc.stdout
+    for digest in [oci_image.config_digest, *oci_image.layer_digests]:
+        proxy.assert_stored(digest)
 
     stop_distribution(upstream)
     skopeo.copy(f"docker://{proxy.host}/team/app:v1", f"oci:{tmp_path / 'pull3'}:v1")
