@@ -99,7 +99,7 @@ import Testing
                 do {
                     guard case .streaming(_, _, let body) = try await cache.immutableStreaming(
                         key: "b", expected: digest, streamAbove: 1024, request: Self.request) else { return }
-                    var iterator = body.makeAsyncIterator()
+                    let iterator = body.makeAsyncIterator()
                     _ = try await iterator.next()  // read one chunk, then drop the body
                 }
                 // The download still completes: the next request finds the blob stored.

@@ -136,3 +136,27 @@ def test_large_blob_failing_its_digest_is_cut_off_and_not_stored(fake, nora_fact
         assert len(received) < len(big), "the wrong bytes were delivered whole"
         proxy.assert_not_stored(digest)
         assert upstream.count("GET", f"/blobs/{digest}") == attempt
+
+
+def test_concurrent_first_pulls_share_one_probe_one_token_and_one_download(fake, nora_factory):
+    from concurrent.futures import ThreadPoolExecutor
+    manifest, blobs = image()
+    layer = sha256_of(LAYER)
+    upstream = fake(manifests={("team/app", "v1"): (OCI_MANIFEST, manifest)}, blobs=blobs, token="t0ken")
+    proxy = proxy_nora(nora_factory, f"{upstream.base}|user:pass")
+
+    def get(path):
+        with requests.Session() as s:
+            s.trust_env = False
+            return s.get(proxy.base + path, headers={"Accept": ACCEPT_MANIFESTS}, timeout=120)
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        answers = list(pool.map(get, ["/v2/team/app/manifests/v1"] * 10 + [f"/v2/team/app/blobs/{layer}"] * 10))
+    for r in answers[:10]:
+        assert r.status_code == 200 and r.content == manifest, describe(r)
+    for r in answers[10:]:
+        assert r.status_code == 200 and r.content == LAYER, describe(r)
+    assert upstream.count("GET", "/token") == 1
+    assert upstream.count("GET", "/v2/team/app/manifests/v1") == 1
+    assert upstream.count("GET", f"/v2/team/app/blobs/{layer}") == 1
+    assert len([s for s in upstream.seen if s.path == "/v2/"]) == 1

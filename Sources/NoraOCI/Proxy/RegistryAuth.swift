@@ -29,6 +29,9 @@ final class RegistryAuth: Sendable {
     let tokens: RegistryTokens
     let timeout: TimeAmount
     private let schemes = NIOLockedValueBox([String: Scheme]())
+    /// Concurrent first pulls share one `/v2/` probe and one token request.
+    private let probes = SingleFlight<Scheme>()
+    private let grants = SingleFlight<TokenGrant>()
 
     init(client: UpstreamClient, timeoutSeconds: Int, tokens: RegistryTokens = RegistryTokens()) {
         self.client = client
@@ -49,8 +52,11 @@ final class RegistryAuth: Sendable {
             let key = RegistryTokens.Key(realm: challenge.parameters["realm"] ?? "", service: request.key.service,
                                          scope: request.key.scope, credentials: upstream.credentials?.authorization)
             if let token = tokens.token(for: key) { return .bearer(token) }
-            let grant = try await fetchToken(request.url, credentials: upstream.credentials, upstream: upstream)
-            tokens.store(grant, for: key)
+            let grant = try await grants.run("\(key.realm)|\(key.service ?? "")|\(key.scope)|\(key.credentials ?? "")") {
+                let grant = try await self.fetchToken(request.url, credentials: upstream.credentials, upstream: upstream)
+                self.tokens.store(grant, for: key)
+                return grant
+            }
             return .bearer(grant.token)
         }
     }
@@ -63,6 +69,10 @@ final class RegistryAuth: Sendable {
 
     private func scheme(of upstream: Upstream) async throws -> Scheme {
         if let known = schemes.withLockedValue({ $0[upstream.url] }) { return known }
+        return try await probes.run(upstream.url) { try await self.probe(upstream) }
+    }
+
+    private func probe(_ upstream: Upstream) async throws -> Scheme {
         let response = try await client.send(UpstreamRequest(url: upstream.url("/v2/")), credentials: nil,
                                              credentialHost: nil, timeout: timeout)
         _ = try? await response.body.collect(upTo: 64 * 1024)
