@@ -56,6 +56,13 @@ def test_npm_install_through_proxy_ttl_hosted_wins_and_upstream_down(nora_factor
 
     assert client.json("view", "shadowed", "versions") == ["0.5.0"]
 
+    metrics = proxy.get("/metrics").text.splitlines()
+    for result in ("miss", "hit"):
+        assert any(l.startswith("nora_proxy_requests_total{") and 'format="npm"' in l and f'result="{result}"' in l
+                   for l in metrics), result
+    assert any(l.startswith("nora_proxy_upstream_bytes_total{") and 'format="npm"' in l for l in metrics)
+    assert any(l.startswith("nora_proxy_upstream_duration_seconds") for l in metrics)
+
     # npm audit is forwarded to the upstream's audit endpoint
     before = len([l for l in upstream.log().splitlines() if "/security/advisories/bulk" in l])
     audit = proxy.curl("POST", "/npm/-/npm/v1/security/advisories/bulk", data=json.dumps({"lib-px": ["1.0.0"]}),
