@@ -103,7 +103,7 @@ public struct NpmRegistry: Sendable {
             try context.require(.read)
             return .json([String: String]())
         case (.post, .audit):
-            if let proxy {
+            if let proxy, !proxy.cache.services.offline {
                 try context.require(.read)
                 return try await proxiedAudit(request, proxy: proxy)
             }

@@ -37,7 +37,8 @@ struct Serve: AsyncParsableCommand {
         an empty URL turns a format's proxy off; <f> is npm, pypi, maven, cargo or go):
           server.offline         NORA_OFFLINE                  false (serve only what is cached)
           npm.proxy              NORA_NPM_PROXY                https://registry.npmjs.org
-          pypi.proxy / proxies   NORA_PYPI_PROXY / _PROXIES    https://pypi.org/simple (list: url[|user:pass],…)
+          pypi.proxy             NORA_PYPI_PROXY               https://pypi.org/simple
+          pypi.proxies           NORA_PYPI_PROXIES             (ordered list: url[|user:pass],…; wins over pypi.proxy)
           maven.proxies          NORA_MAVEN_PROXIES            https://repo1.maven.org/maven2 (url[|user:pass],…)
           cargo.proxy            NORA_CARGO_PROXY              https://crates.io
           go.proxy               NORA_GO_PROXY                 https://proxy.golang.org

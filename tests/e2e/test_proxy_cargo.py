@@ -39,11 +39,11 @@ def test_cargo_build_through_proxy_and_upstream_down(nora_factory, tmp_path):
 def test_cargo_crate_not_matching_cksum_is_refused(nora_factory):
     line = {"name": "liar", "vers": "1.0.0", "deps": [], "features": {}, "yanked": False,
             "cksum": hashlib.sha256(b"the real crate").hexdigest()}
-    routes = {"/index/3/l/liar": (200, {"Content-Type": "text/plain"}, (json.dumps(line) + "\n").encode()),
+    routes = {"/index/li/ar/liar": (200, {"Content-Type": "text/plain"}, (json.dumps(line) + "\n").encode()),
               "/api/v1/crates/liar/1.0.0/download": (200, {}, b"something else")}
     with FakeUpstream(routes) as fake:
         proxy = nora_factory(proxy_env(NORA_CARGO_PROXY=fake.base))
-        assert proxy.get("/cargo/index/3/l/liar").status == 200
+        assert proxy.get("/cargo/index/li/ar/liar").status == 200
         for attempt in (1, 2):
             r = proxy.get("/cargo/api/v1/crates/liar/1.0.0/download")
             assert r.status == 502 and "errors" in r.json(), r

@@ -54,7 +54,14 @@ def test_npm_install_through_proxy_ttl_hosted_wins_and_upstream_down(nora_factor
     assert proxy.get("/npm/@acme%2fapp-px/1.0.0").json()["dependencies"] == {"lib-px": "^1.0.0"}
     assert proxy.get("/npm/lib-px/latest").json()["version"] == "1.0.0"
 
-    assert client.json("view", "shadowed", "versions") == "0.5.0"
+    assert client.json("view", "shadowed", "versions") == ["0.5.0"]
+
+    metrics = proxy.get("/metrics").text.splitlines()
+    for result in ("miss", "hit"):
+        assert any(l.startswith("nora_proxy_requests_total{") and 'format="npm"' in l and f'result="{result}"' in l
+                   for l in metrics), result
+    assert any(l.startswith("nora_proxy_upstream_bytes_total{") and 'format="npm"' in l for l in metrics)
+    assert any(l.startswith("nora_proxy_upstream_duration_seconds") for l in metrics)
 
     # npm audit is forwarded to the upstream's audit endpoint
     before = len([l for l in upstream.log().splitlines() if "/security/advisories/bulk" in l])
@@ -124,8 +131,8 @@ def test_npm_single_flight_and_lying_upstream(nora_factory):
         assert proxy.get("/npm/big-px/-/big-px-9.9.9.tgz").status == 404
 
         # `nora cache prune` forgets old entries: the next request fetches again
-        time.sleep(1.5)
+        time.sleep(2.5)  # rows are stamped in whole seconds
         pruned = proxy.nora("cache", "prune", "--older-than", "1s")
         assert pruned.returncode == 0 and "removed" in pruned.stdout, pruned
         assert proxy.get("/npm/big-px/-/big-px-1.0.0.tgz").body == data
-        assert fake.hits["/big-px/-/big-px-1.0.0.tgz"] == 2
+        assert fake.hits["/big-px/-/big-px-1.0.0.tgz"] == 2, (pruned.stdout, proxy.log()[-3000:])

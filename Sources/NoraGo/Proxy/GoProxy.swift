@@ -61,7 +61,7 @@ extension GoRegistry {
             entry = try await proxy.entry(for: route, path: path)
         } catch let error as ProxyError {
             switch error {
-            case .notFound, .notCached: throw GoError(.notFound, "not found: \(error.description)")
+            case .notFound, .notCached: throw GoError(.notFound, "not found: \(path) is not hosted here (\(error.description))")
             default: throw error.appError
             }
         }

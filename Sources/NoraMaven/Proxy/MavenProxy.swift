@@ -2,6 +2,7 @@ import Hummingbird
 import NoraCore
 import NoraProxy
 import NoraStorage
+import SQLKit
 
 /// Maven's adapter on the pull-through cache (`NORA_MAVEN_PROXIES`, tried in order).
 ///
@@ -56,7 +57,7 @@ extension MavenRegistry {
         let db = index.db.reader
         switch route {
         case .file(let file):
-            return try await index.versions(groupId: file.groupId, artifactId: file.artifactId, in: db).isEmpty
+            return try await !index.hostsArtifact(groupId: file.groupId, artifactId: file.artifactId, in: db)
         case .checksum(of: let base, _):
             return try await proxies(base)
         case .metadata(let folder):
@@ -64,9 +65,8 @@ extension MavenRegistry {
             // An artifact-level or version-level folder: the artifact is the last or second-last segment.
             for cut in [0, 1] where folder.count - cut >= 2 {
                 let artifactFolder = Array(folder.dropLast(cut))
-                let hosted = try await index.versions(groupId: artifactFolder.dropLast().joined(separator: "."),
-                                                      artifactId: artifactFolder.last!, in: db)
-                if !hosted.isEmpty { return false }
+                if try await index.hostsArtifact(groupId: artifactFolder.dropLast().joined(separator: "."),
+                                                 artifactId: artifactFolder.last!, in: db) { return false }
             }
             return true
         case .folder:
@@ -99,5 +99,13 @@ extension MavenRegistry {
             return Response(status: .notModified, headers: headers)
         }
         return try await BlobResponse.make(store: store, blob: entry.blob, request: request, headers: headers)
+    }
+}
+
+extension MavenIndex {
+    /// Whether any file of `groupId:artifactId` (trusted or quarantined) is stored here.
+    func hostsArtifact(groupId: String, artifactId: String, in db: any SQLDatabase) async throws -> Bool {
+        try await db.select().column("path").from("maven_files")
+            .where("group_id", .equal, groupId).where("artifact_id", .equal, artifactId).limit(1).first() != nil
     }
 }
