@@ -1,5 +1,6 @@
 import ArgumentParser
 import NoraCore
+import NoraOCI
 import NoraProxy
 import NoraServer
 
@@ -27,7 +28,9 @@ struct CacheCommand: AsyncParsableCommand {
                 throw ValidationError("--older-than must look like 30d, 12h or 90m")
             }
             let removed = try await withStores { parts, _ in
-                try await parts.proxy.index.prune(fetchedBefore: Clock.nowSeconds() - seconds)
+                let cutoff = Clock.nowSeconds() - seconds
+                return try await parts.proxy.index.prune(fetchedBefore: cutoff)
+                    + OCIRegistry.pruneProxyCache(db: parts.db, before: cutoff)
             }
             print("removed \(removed) cached entries older than \(olderThan); run 'nora gc' to free their bytes")
         }

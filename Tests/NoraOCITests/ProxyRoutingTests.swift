@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct UpstreamRoutingTests {
     static let hub = UpstreamRouting.Upstream(url: "https://registry-1.docker.io/")
-    static let ghcr = UpstreamRouting.Upstream(url: "https://ghcr.io", credentials: "u:p", prefix: "gh")
+    static let ghcr = UpstreamRouting.Upstream(url: "https://ghcr.io", prefix: "gh")
     static let local = UpstreamRouting.Upstream(url: "http://127.0.0.1:5001", prefix: "up", namespace: "mirror.example")
 
     func resolve(_ name: String, _ upstreams: [UpstreamRouting.Upstream] = [hub, ghcr, local],

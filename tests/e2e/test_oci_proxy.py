@@ -219,3 +219,25 @@ def test_tags_follow_the_metadata_ttl_and_are_served_stale(upstream, nora_factor
     assert r.status_code == 200, describe(r)
     assert r.headers["Docker-Content-Digest"] == newer.manifest_digest
     assert re.match(r'^110 ', r.headers.get("Warning", "")), describe(r)
+
+
+def test_cache_prune_evicts_cached_images_and_the_next_pull_fetches_again(upstream, nora_factory, skopeo, oci_image,
+                                                                         tmp_path):
+    import time
+    skopeo.copy(oci_image.ref, f"docker://{upstream.host}/team/app:v1")
+    proxy = proxy_nora(nora_factory, upstream.base)
+    skopeo.copy(oci_image.ref, f"docker://{proxy.host}/mine/app:v1")  # hosted: never pruned
+    skopeo.copy(f"docker://{proxy.host}/team/app:v1", f"oci:{tmp_path / 'pull1'}:v1")
+    time.sleep(2.5)
+    pruned = proxy.server.nora("cache", "prune", "--older-than", "1s")
+    assert pruned.returncode == 0, pruned.stderr + pruned.stdout
+    gc = proxy.server.nora("gc", "--grace", "0")
+    assert gc.returncode == 0, gc.stderr + gc.stdout
+    http = proxy.http()
+    assert http.get("/v2/team/app/tags/list").json().get("tags") in (None, [])
+    assert manifest_digest(http, "mine/app", "v1") == oci_image.manifest_digest
+    proxy.assert_stored(oci_image.layer_digests[0])  # still held by the hosted copy
+
+    skopeo.copy(f"docker://{proxy.host}/team/app:v1", f"oci:{tmp_path / 'pull2'}:v1")
+    assert_pulled(OciLayout(tmp_path / "pull2"), "v1", oci_image)
+    assert upstream_requests(upstream, "GET", "/v2/team/app/manifests/v1") == 2

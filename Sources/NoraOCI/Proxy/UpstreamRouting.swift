@@ -12,17 +12,14 @@ public struct UpstreamRouting: Sendable, Equatable {
     public struct Upstream: Sendable, Equatable {
         /// The registry base URL without `/v2` (`https://registry-1.docker.io`).
         public let url: String
-        /// `user:password` for the upstream's token realm (or Basic challenge), if any.
-        public let credentials: String?
         public let prefix: String?
         /// The host name clients may put first in a name to reach this upstream.
         public let namespace: String
 
-        public init(url: String, credentials: String? = nil, prefix: String? = nil, namespace: String? = nil) {
+        public init(url: String, prefix: String? = nil, namespace: String? = nil) {
             var base = url
             while base.hasSuffix("/") { base.removeLast() }
             self.url = base
-            self.credentials = credentials.flatMap { $0.isEmpty ? nil : $0 }
             self.prefix = prefix.flatMap { $0.isEmpty ? nil : $0 }
             self.namespace = namespace.flatMap { $0.isEmpty ? nil : $0 } ?? Self.namespace(of: base)
         }
