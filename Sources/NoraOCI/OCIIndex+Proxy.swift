@@ -40,17 +40,19 @@ extension OCIIndex {
         }
     }
 
-    /// A cached tag with the time it was last confirmed upstream.
-    func cachedTag(_ tag: String, in repo: RepositoryName) async throws -> (manifest: StoredManifest, checkedAt: Int64)? {
+    /// A tag as stored, with the time it was last set or confirmed upstream and whether its
+    /// repository is a cache (else hosted) — one query, as this is the hot path of every pull.
+    func storedTag(_ tag: String, in repo: RepositoryName) async throws -> (manifest: StoredManifest, checkedAt: Int64, cached: Bool)? {
         let query: SQLQueryString = """
-            SELECT m.digest, m.media_type, m.size, t.updated_at FROM oci_tags t
+            SELECT m.digest, m.media_type, m.size, t.updated_at, p.name AS proxied FROM oci_tags t
             JOIN oci_manifests m ON m.repo = t.repo AND m.digest = t.digest
+            LEFT JOIN oci_proxy_repositories p ON p.name = t.repo
             WHERE t.repo = \(bind: repo.value) AND t.tag = \(bind: tag)
             """
         guard let row = try await db.reader.raw(query).first() else { return nil }
         let manifest = StoredManifest(digest: try Digest(parsing: try row.decode(column: "digest", as: String.self)),
                                       mediaType: try row.decode(column: "media_type"), size: try row.decode(column: "size"))
-        return (manifest, try row.decode(column: "updated_at", as: Int64.self))
+        return (manifest, try row.decode(column: "updated_at", as: Int64.self), try row.decode(column: "proxied", as: String?.self) != nil)
     }
 
     /// Upstream still names the same manifest: the tag is fresh again.

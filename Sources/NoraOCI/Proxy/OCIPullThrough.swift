@@ -64,14 +64,13 @@ struct OCIPullThrough: Sendable {
             return Served(manifest: try await fetchManifest(digest.description, expected: digest, tag: nil,
                                                             into: name, from: source, cache: cache), stale: false)
         case .tag(let tag):
-            guard let cached = try await index.cachedTag(tag, in: name) else {
+            guard let cached = try await index.storedTag(tag, in: name) else {
                 guard try await index.origin(of: name) != .hosted else { return nil }
                 return Served(manifest: try await fetchManifest(tag, expected: nil, tag: tag, into: name, from: source, cache: cache),
                               stale: false)
             }
-            var current = Freshness.isFresh(fetchedAt: cached.checkedAt, now: Clock.nowSeconds(), ttl: metadataTTL) || services.offline
-            if !current { current = try await index.origin(of: name) == .hosted }  // hosted tags do not expire
-            if current {
+            guard cached.cached else { return Served(manifest: cached.manifest, stale: false) }  // hosted: no TTL, no upstream
+            if Freshness.isFresh(fetchedAt: cached.checkedAt, now: Clock.nowSeconds(), ttl: metadataTTL) || services.offline {
                 services.record(format: Self.format, upstream: source.upstream, result: "hit")
                 return Served(manifest: cached.manifest, stale: false)
             }
