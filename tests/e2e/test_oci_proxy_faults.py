@@ -160,3 +160,27 @@ def test_concurrent_first_pulls_share_one_probe_one_token_and_one_download(fake,
     assert upstream.count("GET", "/v2/team/app/manifests/v1") == 1
     assert upstream.count("GET", f"/v2/team/app/blobs/{layer}") == 1
     assert len([s for s in upstream.seen if s.path == "/v2/"]) == 1
+
+
+def test_offline_serves_only_what_is_cached(fake, nora_factory):
+    manifest, blobs = image()
+    upstream = fake(manifests={("team/app", "v1"): (OCI_MANIFEST, manifest), ("team/app", "v2"): (OCI_MANIFEST, manifest)},
+                    blobs=blobs)
+    proxy = proxy_nora(nora_factory, upstream.base)
+    http = proxy.http()
+    assert http.get("/v2/team/app/manifests/v1", headers={"Accept": ACCEPT_MANIFESTS}).status_code == 200
+    for digest in blobs:
+        assert http.get(f"/v2/team/app/blobs/{digest}").status_code == 200
+    seen = len(upstream.seen)
+
+    proxy.server.env["NORA_OFFLINE"] = "true"
+    proxy.server.restart()
+    proxy.port = proxy.server.port
+    http = proxy.http()
+    r = http.get("/v2/team/app/manifests/v1", headers={"Accept": ACCEPT_MANIFESTS})
+    assert r.status_code == 200 and r.content == manifest, describe(r)
+    for digest, data in blobs.items():
+        r = http.get(f"/v2/team/app/blobs/{digest}")
+        assert r.status_code == 200 and r.content == data, describe(r)
+    assert_oci_error(http.get("/v2/team/app/manifests/v2", headers={"Accept": ACCEPT_MANIFESTS}), 404, "MANIFEST_UNKNOWN")
+    assert len(upstream.seen) == seen, "an offline nora contacted its upstream"
