@@ -49,6 +49,14 @@ import Testing
                 && config.proxy.circuitBreaker.resetTimeoutSeconds == 9)
     }
 
+    @Test func pypiListWinsOverSingleURL() throws {
+        let config = try parse(nil, ["NORA_PYPI_PROXY": "https://one.example/simple", "NORA_PYPI_PROXY_AUTH": "a:b",
+                                     "NORA_PYPI_PROXIES": "https://two.example/simple,https://three.example/simple"])
+        #expect(config.proxy.pypi.upstreams.map(\.url) == ["https://two.example/simple", "https://three.example/simple"])
+        let single = try parse(nil, ["NORA_PYPI_PROXY": "https://one.example/simple", "NORA_PYPI_PROXY_AUTH": "a:b"])
+        #expect(single.proxy.pypi.upstreams == [UpstreamEntry(url: "https://one.example/simple", auth: "a:b")])
+    }
+
     @Test func dockerUpstreamsFromEnvironmentAndAlias() throws {
         let config = try parse(nil, ["NORA_DOCKER_UPSTREAMS": "https://old.example",
                                      "NORA_DOCKER_PROXIES": "https://registry-1.docker.io,https://ghcr.io|user:tok|gh"])

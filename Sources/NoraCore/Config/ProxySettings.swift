@@ -1,10 +1,11 @@
 /// The pull-through proxy's rows of the settings table (NORA's names; see `ProxyConfig`).
 extension ConfigLoader {
-    static let proxySettings: [Setting] = general + formatSettings("npm", \.npm) + [
+    static let proxySettings: [Setting] = general + formatSettings("npm", \.npm) + formatSettings("pypi", \.pypi) + [
+        // After `pypi.proxy` and its auth: the ordered list wins when both are set.
         Setting(tomlKey: "pypi.proxies", envName: "NORA_PYPI_PROXIES") { c, v throws(ConfigError) in
             c.proxy.pypi.upstreams = try UpstreamEntry.parseList(v)
         },
-    ] + formatSettings("pypi", \.pypi) + [
+    ] + [
         Setting(tomlKey: "maven.proxies", envName: "NORA_MAVEN_PROXIES") { c, v throws(ConfigError) in
             c.proxy.maven.upstreams = try UpstreamEntry.parseList(v)
         },
