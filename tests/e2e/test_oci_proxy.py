@@ -97,6 +97,10 @@ def test_multi_arch_index_and_its_children(upstream, nora_factory, skopeo, oci_i
     assert r.status_code == 201, describe(r)
 
     proxy = proxy_nora(nora_factory, upstream.base)
+    # the index alone: its children are fetched when asked for, and that is no damage to verify
+    assert manifest_digest(proxy.http(), "team/multi", "latest") == sha256(index)
+    verify = proxy.server.nora("verify", "--grace", "0")
+    assert verify.returncode == 0, verify.stdout + verify.stderr
     out = tmp_path / "multi"
     skopeo.copy(f"docker://{proxy.host}/team/multi:latest", f"oci:{out}:latest", "--all")
     layout = OciLayout(out)

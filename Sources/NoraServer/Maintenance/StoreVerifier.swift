@@ -48,6 +48,10 @@ public struct StoreVerifier: Sendable {
         BlobReferenceColumn("oci_manifest_refs", "child", format: "docker", names: ["repo", "manifest"]),
     ]
 
+    /// In pull-through cache repositories a manifest's children are fetched only when a client
+    /// asks for them (one platform of an index, say): their absence there is not damage.
+    static let fetchedOnDemand = SQLRaw("repo NOT IN (SELECT name FROM oci_proxy_repositories)")
+
     let db: MetadataDatabase
     let store: any BlobStore
     let concurrency: Int
@@ -112,7 +116,9 @@ public struct StoreVerifier: Sendable {
         for source in Self.checkedColumns {
             var columns = [source.column] + source.names
             if let size = source.size { columns.append(size) }
-            for row in try await db.reader.select().columns(columns.map { SQLIdentifier($0) }).from(source.table).all() {
+            var query = db.reader.select().columns(columns.map { SQLIdentifier($0) }).from(source.table)
+            if source.table == "oci_manifest_refs" { query = query.where(Self.fetchedOnDemand) }
+            for row in try await query.all() {
                 let digest = try row.decode(column: source.column, as: String.self)
                 let names = try source.names.map { try row.decode(column: $0, as: String.self) }
                 let size = try source.size.map { try row.decode(column: $0, as: Int64.self) }
