@@ -184,3 +184,21 @@ def test_offline_serves_only_what_is_cached(fake, nora_factory):
         assert r.status_code == 200 and r.content == data, describe(r)
     assert_oci_error(http.get("/v2/team/app/manifests/v2", headers={"Accept": ACCEPT_MANIFESTS}), 404, "MANIFEST_UNKNOWN")
     assert len(upstream.seen) == seen, "an offline nora contacted its upstream"
+
+
+def test_twenty_concurrent_gets_of_one_large_uncached_blob(fake, nora_factory):
+    from concurrent.futures import ThreadPoolExecutor
+    big = os.urandom(3 * 1024 * 1024)
+    digest = sha256_of(big)
+    upstream = fake(blobs={digest: big})
+    proxy = proxy_nora(nora_factory, upstream.base)
+
+    def get(_):
+        with requests.Session() as s:
+            s.trust_env = False
+            return s.get(f"{proxy.base}/v2/team/big/blobs/{digest}", timeout=120)
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        answers = list(pool.map(get, range(20)))
+    assert all(r.status_code == 200 and r.content == big for r in answers), [r.status_code for r in answers]
+    assert upstream.count("GET", f"/blobs/{digest}") == 1
