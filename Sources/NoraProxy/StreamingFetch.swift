@@ -1,0 +1,156 @@
+import AsyncHTTPClient
+import NIOConcurrencyHelpers
+import NIOCore
+import NoraCore
+
+/// Immutable objects too large to wait for (OCI layers): on a miss the leading request gets
+/// the upstream's bytes while they are verified and stored, so its first byte leaves before
+/// the upstream transfer ends. Concurrent requests for the same key wait for the stored copy.
+///
+///     switch try await cache.immutableStream(key: k, expected: .native(digest)) { UpstreamRequest(url: …) } {
+///     case .stored(let entry):  serve entry.blob from the store (Range, HEAD …)
+///     case .streaming(let body): a 200 whose body is `try await body.stream { try await writer.write($0) }`
+///     }
+///
+/// `stream(to:)` must run (once) for the fetch to complete; dropping an unstarted body
+/// abandons the fetch (waiting requests then get a 502 and the next one fetches again).
+/// When verification fails, `stream(to:)` throws after the last chunk and nothing is stored:
+/// the response must then end as a broken transfer, never as a complete one.
+extension PullThroughCache {
+    public enum ImmutableSource: Sendable {
+        case stored(CachedEntry)
+        case streaming(UpstreamBody)
+    }
+
+    public func immutableStream(key: String, expected: ExpectedDigest?, maxSize: Int64? = nil,
+                                request: @escaping @Sendable (Upstream) -> UpstreamRequest?) async throws -> ImmutableSource {
+        if let entry = try await cached(key: key), try await services.store.stat(entry.blob.digest) != nil {
+            return .stored(try await immutable(key: key, expected: nil) { _ in nil })
+        }
+        if services.offline { throw ProxyError.notCached(key) }
+        let (results, promise) = AsyncStream<Result<CachedEntry, any Error>>.makeStream()
+        let joined = await flights.join(key) {
+            for await result in results { return try result.get() }
+            throw ProxyError.unavailable("the fetch of \(key) was abandoned")
+        }
+        let flight: Task<CachedEntry, any Error>
+        switch joined {
+        case .follower(let running): return .stored(try await running.value)
+        case .leader(let task): flight = task
+        }
+        do {
+            let (response, upstream) = try await head(key: key, request: request)
+            return .streaming(UpstreamBody(cache: self, key: key, expected: expected, limit: maxSize, response: response,
+                                           upstream: upstream, flight: flight, promise: promise))
+        } catch {
+            await flights.finished(key, flight)
+            promise.yield(.failure(error))
+            promise.finish()
+            throw error
+        }
+    }
+
+    /// The first upstream (in order) that answers 200; 404s and failures fall through as in `fetch`.
+    private func head(key: String, request: @Sendable (Upstream) -> UpstreamRequest?) async throws -> (HTTPClientResponse, Upstream) {
+        var failure: ProxyError?
+        for upstream in upstreams {
+            guard let outgoing = request(upstream) else { continue }
+            guard services.breaker.allows(upstream.name) else {
+                failure = failure ?? .unavailable("\(upstream.name) is skipped for a while after repeated failures (circuit open)")
+                continue
+            }
+            do {
+                let response = try await send(outgoing, to: upstream)
+                switch response.status.code {
+                case 200: return (response, upstream)
+                case 404, 410: services.breaker.recordSuccess(upstream.name)
+                default:
+                    services.breaker.recordFailure(upstream.name)
+                    failure = .unavailable("\(upstream.name) answered \(response.status.code) for \(key)")
+                }
+            } catch {
+                services.breaker.recordFailure(upstream.name)
+                failure = classify(error, upstream)
+            }
+        }
+        throw failure ?? ProxyError.notFound(key)
+    }
+}
+
+/// The body of a miss being fetched: see `PullThroughCache.immutableStream`. A class, so that
+/// a body dropped without being streamed releases the requests waiting for it (deinit).
+public final class UpstreamBody: Sendable {
+    let cache: PullThroughCache
+    let key: String
+    let expected: ExpectedDigest?
+    let limit: Int64?
+    let response: HTTPClientResponse
+    let upstream: Upstream
+    let flight: Task<CachedEntry, any Error>
+    let promise: AsyncStream<Result<CachedEntry, any Error>>.Continuation
+    private let started = NIOLockedValueBox(false)
+
+    init(cache: PullThroughCache, key: String, expected: ExpectedDigest?, limit: Int64?, response: HTTPClientResponse,
+         upstream: Upstream, flight: Task<CachedEntry, any Error>, promise: AsyncStream<Result<CachedEntry, any Error>>.Continuation) {
+        self.cache = cache; self.key = key; self.expected = expected; self.limit = limit; self.response = response
+        self.upstream = upstream; self.flight = flight; self.promise = promise
+    }
+
+    deinit {
+        if !started.withLockedValue({ $0 }) {
+            promise.yield(.failure(ProxyError.unavailable("the fetch of \(key) was abandoned")))
+            promise.finish()
+        }
+    }
+
+    /// The upstream's declared length, when it sent one (for `Content-Length`).
+    public var size: Int64? { response.headers.first(name: "Content-Length").flatMap(Int64.init) }
+    public var contentType: String? { response.headers.first(name: "Content-Type") }
+
+    /// Stores the body (verified) and hands each chunk to `sink` before storing it. A sink that
+    /// fails (the client went away) is dropped and the object is still stored for later requests.
+    @discardableResult
+    public func stream(to sink: @escaping @Sendable (ByteBuffer) async throws -> Void) async throws -> CachedEntry {
+        let first = started.withLockedValue { started in defer { started = true }; return !started }
+        guard first else { throw ProxyError.unavailable("the body of \(key) was already streamed") }
+        let forwarding = ForwardingBody(base: response.body, sink: sink)
+        do {
+            let entry = try await cache.storeVerified(forwarding, response: response, key: key, expected: expected,
+                                                      limit: limit, from: upstream)
+            cache.services.breaker.recordSuccess(upstream.name)
+            await cache.flights.finished(key, flight)
+            promise.yield(.success(entry))
+            promise.finish()
+            return cache.recorded(entry)
+        } catch {
+            cache.services.breaker.recordFailure(upstream.name)
+            cache.services.metrics.request(format: cache.format, upstream: upstream.name, result: "error")
+            await cache.flights.finished(key, flight)
+            promise.yield(.failure(error))
+            promise.finish()
+            throw error
+        }
+    }
+}
+
+/// Hands each chunk to a sink (the client) before passing it on (to the store). The sink is
+/// awaited, so a slow client slows the upstream read instead of filling memory.
+struct ForwardingBody<Base: AsyncSequence & Sendable>: AsyncSequence, Sendable where Base.Element == ByteBuffer {
+    typealias Element = ByteBuffer
+    let base: Base
+    let sink: @Sendable (ByteBuffer) async throws -> Void
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var base: Base.AsyncIterator
+        var sink: (@Sendable (ByteBuffer) async throws -> Void)?
+        mutating func next() async throws -> ByteBuffer? {
+            guard let chunk = try await base.next() else { return nil }
+            if let forward = sink {
+                do { try await forward(chunk) } catch { sink = nil }
+            }
+            return chunk
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: base.makeAsyncIterator(), sink: sink) }
+}
