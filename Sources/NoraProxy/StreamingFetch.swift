@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import NIOConcurrencyHelpers
 import NIOCore
 import NoraCore
+import NoraStorage
 
 /// Immutable objects too large to wait for (OCI layers): on a miss the leading request gets
 /// the upstream's bytes while they are verified and stored, so its first byte leaves before
@@ -107,16 +108,15 @@ public final class UpstreamBody: Sendable {
     public var size: Int64? { response.headers.first(name: "Content-Length").flatMap(Int64.init) }
     public var contentType: String? { response.headers.first(name: "Content-Type") }
 
-    /// Stores the body (verified) and hands each chunk to `sink` before storing it. A sink that
-    /// fails (the client went away) is dropped and the object is still stored for later requests.
+    /// Stores the body (verified) and hands each chunk to `sink` once it is written to the
+    /// upload area. The sink may capture the response writer (it runs in this task). A sink
+    /// that fails (the client went away) is dropped and the object is still stored.
     @discardableResult
-    public func stream(to sink: @escaping @Sendable (ByteBuffer) async throws -> Void) async throws -> CachedEntry {
+    public func stream(to sink: (ByteBuffer) async throws -> Void) async throws -> CachedEntry {
         let first = started.withLockedValue { started in defer { started = true }; return !started }
         guard first else { throw ProxyError.unavailable("the body of \(key) was already streamed") }
-        let forwarding = ForwardingBody(base: response.body, sink: sink)
         do {
-            let entry = try await cache.storeVerified(forwarding, response: response, key: key, expected: expected,
-                                                      limit: limit, from: upstream)
+            let entry = try await storeWhileForwarding(sink)
             cache.services.breaker.recordSuccess(upstream.name)
             await cache.flights.finished(key, flight)
             promise.yield(.success(entry))
@@ -131,26 +131,50 @@ public final class UpstreamBody: Sendable {
             throw error
         }
     }
-}
 
-/// Hands each chunk to a sink (the client) before passing it on (to the store). The sink is
-/// awaited, so a slow client slows the upstream read instead of filling memory.
-struct ForwardingBody<Base: AsyncSequence & Sendable>: AsyncSequence, Sendable where Base.Element == ByteBuffer {
-    typealias Element = ByteBuffer
-    let base: Base
-    let sink: @Sendable (ByteBuffer) async throws -> Void
-
-    struct AsyncIterator: AsyncIteratorProtocol {
-        var base: Base.AsyncIterator
-        var sink: (@Sendable (ByteBuffer) async throws -> Void)?
-        mutating func next() async throws -> ByteBuffer? {
-            guard let chunk = try await base.next() else { return nil }
-            if let forward = sink {
-                do { try await forward(chunk) } catch { sink = nil }
+    /// Appends chunk by chunk to an upload area (memory stays bounded), hashing on the way;
+    /// commits only when the promised digest matches, else discards the upload.
+    private func storeWhileForwarding(_ sink: (ByteBuffer) async throws -> Void) async throws -> CachedEntry {
+        if let limit, let size, size > limit { throw ProxyError.tooLarge(limit: limit) }
+        let store = cache.services.store
+        let counter = cache.services.metrics.bytes(format: cache.format, upstream: upstream.name)
+        let upload = try await store.startUpload()
+        do {
+            var sha256 = DigestHasher(.sha256)
+            var sha1 = SHA1Stream()
+            var total: Int64 = 0
+            var clientGone = false
+            for try await chunk in response.body {
+                total += Int64(chunk.readableBytes)
+                if let limit, total > limit { throw ProxyError.tooLarge(limit: limit) }
+                chunk.withUnsafeReadableBytes { bytes in
+                    sha256.update(bytes)
+                    if case .sha1 = expected { sha1.update(bytes) }
+                }
+                counter.increment(by: Int64(chunk.readableBytes))
+                _ = try await store.append(InMemoryBody(chunk), to: upload, limit: nil)
+                if !clientGone {
+                    do { try await sink(chunk) } catch { clientGone = true }
+                }
             }
-            return chunk
+            let blob: BlobInfo
+            switch expected {
+            case .native(let digest):
+                blob = try await store.commit(upload, expected: digest)
+            case .sha1(let hex):
+                let actual = sha1.finalize()
+                guard actual == hex else { throw ProxyError.digestMismatch(expected: "sha1:\(hex)", actual: "sha1:\(actual)") }
+                blob = try await store.commit(upload, expected: sha256.finalize())
+            case nil:
+                blob = try await store.commit(upload, expected: sha256.finalize())
+            }
+            return try await cache.saveRow(blob, response: response, key: key, from: upstream)
+        } catch StorageError.digestMismatch(let expected, let actual) {
+            throw ProxyError.digestMismatch(expected: expected.description, actual: actual.description)
+        } catch {
+            try? await store.cancel(upload)
+            throw error
         }
     }
-
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: base.makeAsyncIterator(), sink: sink) }
 }
+

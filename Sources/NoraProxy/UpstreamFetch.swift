@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import NIOCore
 import NoraCore
+import NoraStorage
 
 /// The upstream half of a miss: ask each upstream in order, store the first good answer.
 extension PullThroughCache {
@@ -76,6 +77,11 @@ extension PullThroughCache {
         let blob = try await VerifiedWrite.store(body, expected: expected, limit: limit, into: services.store) {
             counter.increment(by: Int64($0))
         }
+        return try await saveRow(blob, response: response, key: key, from: upstream)
+    }
+
+    /// Records what was stored for `key`, with the validators revalidation will send.
+    func saveRow(_ blob: BlobInfo, response: HTTPClientResponse, key: String, from upstream: Upstream) async throws -> CachedEntry {
         let row = ProxyCacheIndex.Row(
             format: format, key: key, digest: blob.digest.description, size: blob.size,
             etag: response.headers.first(name: "ETag"), last_modified: response.headers.first(name: "Last-Modified"),
