@@ -144,6 +144,7 @@ public final class UpstreamBody: Sendable {
             var sha1 = SHA1Stream()
             var total: Int64 = 0
             var clientGone = false
+            var held = HeldChunk()
             for try await chunk in response.body {
                 total += Int64(chunk.readableBytes)
                 if let limit, total > limit { throw ProxyError.tooLarge(limit: limit) }
@@ -153,8 +154,10 @@ public final class UpstreamBody: Sendable {
                 }
                 counter.increment(by: Int64(chunk.readableBytes))
                 _ = try await store.append(InMemoryBody(chunk), to: upload, limit: nil)
-                if !clientGone {
-                    do { try await sink(chunk) } catch { clientGone = true }
+                // One chunk is held back until the digest is checked, so a client that was told
+                // the length never receives a complete body that failed verification.
+                if let previous = held.replace(chunk), !clientGone {
+                    do { try await sink(previous) } catch { clientGone = true }
                 }
             }
             let blob: BlobInfo
@@ -168,6 +171,7 @@ public final class UpstreamBody: Sendable {
             case nil:
                 blob = try await store.commit(upload, expected: sha256.finalize())
             }
+            if let last = held.chunk, !clientGone { try? await sink(last) }
             return try await cache.saveRow(blob, response: response, key: key, from: upstream)
         } catch StorageError.digestMismatch(let expected, let actual) {
             throw ProxyError.digestMismatch(expected: expected.description, actual: actual.description)
@@ -178,3 +182,13 @@ public final class UpstreamBody: Sendable {
     }
 }
 
+
+/// The last chunk read, kept until the next one arrives (or the digest is checked).
+struct HeldChunk {
+    private(set) var chunk: ByteBuffer?
+    /// Keeps `next` and returns the chunk it replaces.
+    mutating func replace(_ next: ByteBuffer) -> ByteBuffer? {
+        defer { chunk = next }
+        return chunk
+    }
+}

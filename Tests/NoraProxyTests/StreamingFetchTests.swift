@@ -65,7 +65,9 @@ import Testing
                 else { Issue.record("a miss should stream"); return }
                 let count = NIOLockedValueBox(0)
                 await #expect(throws: ProxyError.self) { try await body.stream { chunk in count.withLockedValue { $0 += chunk.readableBytes } } }
-                #expect(count.withLockedValue { $0 } == Self.whole.count)
+                // the last chunk is held back: a client told the length never gets a complete body
+                let forwarded = count.withLockedValue { $0 }
+                #expect(forwarded < Self.whole.count && forwarded >= Self.whole.count - Self.chunk.count)
                 #expect(try await fixture.storedBlobs() == 0)
                 #expect(try await cache.cached(key: "bad") == nil)
                 guard case .streaming = try await cache.immutableStream(key: "bad", expected: promised, request: Self.request("bad"))
