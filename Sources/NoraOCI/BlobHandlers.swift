@@ -20,8 +20,8 @@ extension OCIRegistry {
             case .upstreamHead(let upstream):
                 headers[.contentLength] = String(upstream)
                 return Response(status: .ok, headers: headers)
-            case .streaming(let length, let body):
-                return streamedBlob(name, digest, length: length, body: body, headers: headers)
+            case .streaming(let body):
+                return streamedBlob(name, digest, body: body, headers: headers)
             }
         }
         guard let size else {
@@ -38,19 +38,15 @@ extension OCIRegistry {
 
     /// The first request for an uncached blob gets the bytes as upstream sends them (no
     /// `Range`: the whole blob). A body that fails its digest is cut off before its last chunk.
-    func streamedBlob(_ name: RepositoryName, _ digest: Digest, length: Int64?, body: PullThroughCache.StreamedBody,
-                      headers: HTTPFields) -> Response {
+    func streamedBlob(_ name: RepositoryName, _ digest: Digest, body: UpstreamBody, headers: HTTPFields) -> Response {
         var headers = headers
-        if let length { headers[.contentLength] = String(length) }
+        if let length = body.size { headers[.contentLength] = String(length) }
         let proxy = proxy
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            var written: Int64 = 0
-            for try await chunk in body {
-                written += Int64(chunk.readableBytes)
-                try await writer.write(chunk)
-            }
+            // Stored and verified as it passes; a mismatch throws before the last chunk is sent.
+            let entry = try await body.stream { try await writer.write($0) }
+            await proxy?.linkStreamed(digest, size: entry.blob.size, in: name)
             try await writer.finish(nil)
-            await proxy?.linkStreamed(digest, size: written, in: name)
         })
     }
 

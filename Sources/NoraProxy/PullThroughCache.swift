@@ -31,6 +31,8 @@ import NoraStorage
 ///   complete in the store before anyone is answered.
 /// - `entry.outcome == .stale` means every upstream failed and an old copy is served:
 ///   add `entry.warning` to the response.
+/// - Large immutable objects (OCI layers): `immutableStream` hands the leading request the
+///   bytes while they are verified and stored (StreamingFetch.swift); the others wait.
 public struct PullThroughCache: Sendable {
     public let format: String
     public let upstreams: [Upstream]
@@ -38,8 +40,6 @@ public struct PullThroughCache: Sendable {
     public let services: ProxyServices
     let client: UpstreamClient
     let flights = SingleFlight<CachedEntry>()
-    /// Downloads streamed to their first requester (`immutableStreaming`).
-    let downloads = DownloadFlights()
 
     public init(format: String, upstreams: [Upstream], policy: CachePolicy, services: ProxyServices) {
         self.format = format; self.upstreams = upstreams; self.policy = policy; self.services = services

@@ -18,6 +18,27 @@ public actor SingleFlight<Value: Sendable> {
         return try result.get()
     }
 
+    enum Joined: Sendable {
+        case leader(Task<Value, any Error>)
+        case follower(Task<Value, any Error>)
+    }
+
+    /// Registers `work` as the fetch of `key` unless one is running; the caller then leads
+    /// (and must make `work` finish), else it gets the running fetch to wait for.
+    func join(_ key: String, _ work: @escaping @Sendable () async throws -> Value) -> Joined {
+        if let running = inFlight[key] { return .follower(running) }
+        let task = Task { try await work() }
+        inFlight[key] = task
+        Task { _ = await task.result; self.finished(key, task) }
+        return .leader(task)
+    }
+
+    /// Unregisters a led fetch before its result is delivered, so a request arriving after a
+    /// failure starts a new fetch instead of joining the failed one.
+    func finished(_ key: String, _ task: Task<Value, any Error>) {
+        if inFlight[key] == task { inFlight[key] = nil }
+    }
+
     /// How many keys are being fetched now (tests).
     var count: Int { inFlight.count }
 }

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import NIOCore
 import NoraCore
+import NoraStorage
 
 /// The upstream half of a miss: ask each upstream in order, store the first good answer.
 extension PullThroughCache {
@@ -62,13 +63,25 @@ extension PullThroughCache {
 
     private func store(_ response: HTTPClientResponse, key: String, expected: ExpectedDigest?, limit: Int64?,
                        from upstream: Upstream) async throws -> CachedEntry {
+        try await storeVerified(response.body, response: response, key: key, expected: expected, limit: limit, from: upstream)
+    }
+
+    /// Streams `body` (the response's, possibly observed) into the store, verified, and records the row.
+    func storeVerified<Body: AsyncSequence & Sendable>(
+        _ body: Body, response: HTTPClientResponse, key: String, expected: ExpectedDigest?, limit: Int64?, from upstream: Upstream
+    ) async throws -> CachedEntry where Body.Element == ByteBuffer {
         if let limit, let declared = response.headers.first(name: "Content-Length").flatMap(Int64.init), declared > limit {
             throw ProxyError.tooLarge(limit: limit)
         }
         let counter = services.metrics.bytes(format: format, upstream: upstream.name)
-        let blob = try await VerifiedWrite.store(response.body, expected: expected, limit: limit, into: services.store) {
+        let blob = try await VerifiedWrite.store(body, expected: expected, limit: limit, into: services.store) {
             counter.increment(by: Int64($0))
         }
+        return try await saveRow(blob, response: response, key: key, from: upstream)
+    }
+
+    /// Records what was stored for `key`, with the validators revalidation will send.
+    func saveRow(_ blob: BlobInfo, response: HTTPClientResponse, key: String, from upstream: Upstream) async throws -> CachedEntry {
         let row = ProxyCacheIndex.Row(
             format: format, key: key, digest: blob.digest.description, size: blob.size,
             etag: response.headers.first(name: "ETag"), last_modified: response.headers.first(name: "Last-Modified"),

@@ -166,3 +166,26 @@ def test_pypi_through_the_public_index(nora_factory, tmp_path):
     if wheel.get("core-metadata"):
         assert metadata.status == 200
         assert hashlib.sha256(metadata.body).hexdigest() == wheel["core-metadata"]["sha256"]
+
+
+def test_pypi_file_failing_its_hash_is_never_served_whole(nora_factory):
+    """A miss streams to the client while it is checked: a file whose bytes do not match the
+    page's sha256 ends as a cut-short transfer (never a complete 200), and nothing is stored."""
+    from proxy_support import FakeUpstream
+
+    good = hashlib.sha256(b"the real wheel").hexdigest()
+    body = b"x" * 300_000
+    page = json.dumps({"meta": {"api-version": "1.0"}, "name": "px-liar", "files": [
+        {"filename": "px_liar-1.0-py3-none-any.whl", "url": "/files/px_liar-1.0-py3-none-any.whl",
+         "hashes": {"sha256": good}}]}).encode()
+    routes = {"/simple/px-liar/": (200, {"Content-Type": PYPI_JSON}, page),
+              "/files/px_liar-1.0-py3-none-any.whl": (200, {"Content-Type": "application/octet-stream"}, body)}
+    with FakeUpstream(routes) as fake:
+        proxy = nora_factory(proxy_env(NORA_PYPI_PROXY=f"{fake.base}/simple"))
+        for attempt in (1, 2):
+            proc = subprocess.run(["curl", "-s", "-S", "--noproxy", "*", "-o", "/dev/null", "-w", "%{http_code} %{size_download}",
+                                   f"{proxy.base}/simple/px-liar/px_liar-1.0-py3-none-any.whl"], capture_output=True, text=True)
+            status, size = proc.stdout.split()
+            assert proc.returncode != 0 or status != "200" or int(size) < len(body), (proc.returncode, proc.stdout)
+            assert fake.hits["/files/px_liar-1.0-py3-none-any.whl"] == attempt
+        assert all(f.read_bytes() != body for f in proxy.blob_files())

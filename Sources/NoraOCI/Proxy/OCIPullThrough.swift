@@ -92,7 +92,7 @@ struct OCIPullThrough: Sendable {
         /// A HEAD that upstream answered (nothing fetched).
         case upstreamHead(size: Int64)
         /// This request started the download: the bytes arrive as upstream sends them.
-        case streaming(size: Int64?, body: PullThroughCache.StreamedBody)
+        case streaming(UpstreamBody)
     }
 
     /// Blobs up to this size are verified before they are served (a mismatch is a clean 502);
@@ -120,14 +120,18 @@ struct OCIPullThrough: Sendable {
             if isHead, !services.offline, let size = try await upstreamSize(path, cache: cache, credentials: credentials) {
                 return .upstreamHead(size: size)
             }
-            switch try await cache.immutableStreaming(key: key, expected: digest, streamAbove: isHead ? .max : Self.streamAbove,
-                                                      request: { UpstreamRequest(url: $0.url(path), credentials: credentials) }) {
-            case .stored(let entry):
-                try await index.cacheBlob(digest, size: entry.blob.size, in: name, from: source)
-                return .stored(size: entry.blob.size)
-            case .streaming(let size, _, let body):
-                return .streaming(size: size, body: body)
+            let entry: CachedEntry
+            switch try await cache.immutableStream(key: key, expected: .native(digest),
+                                                   request: { UpstreamRequest(url: $0.url(path), credentials: credentials) }) {
+            case .stored(let stored):
+                entry = stored
+            case .streaming(let body):
+                // Small blobs (and HEADs) are stored and verified before the answer starts.
+                guard isHead || (body.size ?? .max) <= Self.streamAbove else { return .streaming(body) }
+                entry = try await body.stream { _ in }
             }
+            try await index.cacheBlob(digest, size: entry.blob.size, in: name, from: source)
+            return .stored(size: entry.blob.size)
         } catch let error as ProxyError {
             if case .notFound = error { return nil }
             if case .notCached = error { return nil }

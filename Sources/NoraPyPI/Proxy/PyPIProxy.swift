@@ -35,6 +35,13 @@ struct PyPIProxy: Sendable {
         }
     }
 
+    /// The same, streamed to the leading request while it is stored (`immutableStream`).
+    func fileStream(_ project: String, _ file: UpstreamFile) async throws -> PullThroughCache.ImmutableSource {
+        try await cache.immutableStream(key: "file/\(project)/\(file.filename)", expected: file.expected.map(ExpectedDigest.native)) { _ in
+            UpstreamRequest(url: file.url)
+        }
+    }
+
     /// The PEP 658 metadata file next to a distribution (`<url>.metadata`).
     func metadata(_ project: String, _ file: UpstreamFile) async throws -> CachedEntry {
         try await cache.immutable(key: "metadata/\(project)/\(file.filename)", expected: file.metadataExpected.map(ExpectedDigest.native),
