@@ -18,7 +18,8 @@ struct Nora: AsyncParsableCommand {
         overridden by NORA_* environment variables. Run 'nora serve --help' for the list.
         """,
         version: NoraVersion.current,
-        subcommands: [Serve.self, TokenCommand.self, GCCommand.self, CacheCommand.self, PyPICommand.self, GoCommand.self],
+        subcommands: [Serve.self, TokenCommand.self, GCCommand.self, VerifyCommand.self, BackupCommand.self, RestoreCommand.self,
+                      CacheCommand.self, PyPICommand.self, GoCommand.self],
         defaultSubcommand: Serve.self
     )
 }
