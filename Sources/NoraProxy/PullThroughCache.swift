@@ -60,14 +60,11 @@ public struct PullThroughCache: Sendable {
         let ttl = ttl ?? policy.metadataTTL
         let previous = try await services.index.find(format: format, key: key)
         let now = services.now()
-        if let previous {
-            if previous.digest == nil {
-                if now - previous.fetched_at < policy.negativeTTL { throw ProxyError.notFound(key) }
-            } else if Freshness.isFresh(fetchedAt: previous.fetched_at, now: now, ttl: ttl), let entry = entry(previous, .hit) {
-                return recorded(entry)
-            }
+        if let previous, Freshness.isFresh(fetchedAt: previous.fetched_at, now: now, ttl: ttl), let entry = entry(previous, .hit) {
+            return recorded(entry)
         }
-        let cached = previous.flatMap { $0.digest == nil ? nil : entry($0, .stale) }
+        if previous == nil, try await recentlyMissing(key) { throw ProxyError.notFound(key) }
+        let cached = previous.flatMap { entry($0, .stale) }
         if services.offline {
             guard let cached else { throw ProxyError.notCached(key) }
             return recorded(cached)
@@ -94,10 +91,10 @@ public struct PullThroughCache: Sendable {
     public func immutable(key: String, expected: ExpectedDigest?, maxSize: Int64? = nil,
                           request: @escaping @Sendable (Upstream) -> UpstreamRequest?) async throws -> CachedEntry {
         let row = try await services.index.find(format: format, key: key)
-        if let row, row.digest == nil, services.now() - row.fetched_at < policy.negativeTTL { throw ProxyError.notFound(key) }
         if let row, let entry = entry(row, .hit), try await services.store.stat(entry.blob.digest) != nil {
             return recorded(entry)
         }
+        if row == nil, try await recentlyMissing(key) { throw ProxyError.notFound(key) }
         if services.offline { throw ProxyError.notCached(key) }
         return try await flights.run(key) {
             do {
@@ -142,7 +139,7 @@ public struct PullThroughCache: Sendable {
     // MARK: - internals
 
     func entry(_ row: ProxyCacheIndex.Row, _ outcome: CachedEntry.Outcome) -> CachedEntry? {
-        guard let text = row.digest, let digest = try? Digest(parsing: text) else { return nil }
+        guard let digest = try? Digest(parsing: row.digest) else { return nil }
         return CachedEntry(key: row.key, blob: BlobInfo(digest: digest, size: row.size), etag: row.etag,
                            lastModified: row.last_modified, contentType: row.content_type, upstream: row.upstream,
                            fetchedAt: row.fetched_at, outcome: outcome)
@@ -154,8 +151,13 @@ public struct PullThroughCache: Sendable {
     }
 
     private func rememberMissing(_ key: String) async throws {
-        try await services.index.save(.init(format: format, key: key, digest: nil, size: 0, etag: nil, last_modified: nil,
-                                            content_type: nil, upstream: "", fetched_at: services.now()))
+        try await services.index.rememberMissing(format: format, key: key, at: services.now())
+    }
+
+    /// A 404 from every upstream within the negative-cache time (`negativeTTL`).
+    private func recentlyMissing(_ key: String) async throws -> Bool {
+        guard policy.negativeTTL > 0, let since = try await services.index.missingSince(format: format, key: key) else { return false }
+        return services.now() - since < policy.negativeTTL
     }
 
     /// One request with this upstream's credentials (sent only to its own host), timed for the latency histogram.

@@ -32,11 +32,11 @@ public enum NoraApp {
         /// Signs the OCI token service's bearer tokens (key shared by replicas through the database).
         public let signer: SignedTokens
         public let metrics: PrometheusCollectorRegistry
-        /// What the formats' pull-through caches share (upstream clients, cache rows, breaker).
-        public let proxy: ProxyServices
         /// The database in use (the configured one, or the embedded file where it was found).
         public let databaseURL: String
         let identity: RegistryIdentity
+        /// What the formats' pull-through caches share (upstream clients, cache rows, breaker).
+        public let proxy: ProxyServices
     }
 
     /// Opens the stores, applies every module's migrations and checks that the database and
@@ -75,7 +75,7 @@ public enum NoraApp {
                                   offline: config.proxy.offline, userAgent: "nora/\(NoraVersion.current)", logger: logger,
                                   metrics: PrometheusMetricsFactory(registry: metrics))
         return Parts(config: config, db: db, store: store, tokens: TokenStore(db: db), signer: signer, metrics: metrics,
-                     proxy: proxy, databaseURL: databaseURL, identity: identity)
+                     databaseURL: databaseURL, identity: identity, proxy: proxy)
     }
 
     /// Every module's schema steps, in dependency order.

@@ -27,9 +27,9 @@ public struct AppError: Error, Sendable, CustomStringConvertible {
             case .tooManyRequests: .tooManyRequests
             case .internalError: .internalServerError
             case .unavailable: .serviceUnavailable
+            case .insufficientStorage: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
             case .badGateway: .badGateway
             case .gatewayTimeout: .gatewayTimeout
-            case .insufficientStorage: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
             }
         }
     }

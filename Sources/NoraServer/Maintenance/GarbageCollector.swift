@@ -29,8 +29,7 @@ public struct GarbageCollector: Sendable {
 
     static let referenceColumns = RawRegistry.blobReferences + OCIRegistry.blobReferences + NpmRegistry.blobReferences
         + PyPIRegistry.blobReferences + CargoRegistry.blobReferences + GoRegistry.blobReferences + MavenRegistry.blobReferences
-        + ProxyCacheIndex.blobReferences
-        + RegistryIdentity.blobReferences
+        + RegistryIdentity.blobReferences + ProxyCacheIndex.blobReferences
 
     let db: MetadataDatabase
     let store: any BlobStore
