@@ -45,7 +45,7 @@ public enum NoraApp {
         do {
             db = try await MetadataDatabase.open(url: config.effectiveDatabaseURL, logger: logger)
         } catch {
-            throw StartupError("NORA_DATABASE_URL='\(config.effectiveDatabaseURL)': cannot open the database (\(error))")
+            throw StartupError("NORA_DATABASE_URL='\(MetadataDatabase.redacted(config.effectiveDatabaseURL))': cannot open the database (\(error))")
         }
         do {
             try await db.migrate(migrations)

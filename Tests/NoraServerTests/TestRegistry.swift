@@ -6,6 +6,7 @@ import Logging
 import NoraAuth
 import NoraCore
 import NoraMetadata
+import NoraMetadataTesting
 import NoraServer
 import Prometheus
 
@@ -33,17 +34,26 @@ struct TestRegistry {
     ) async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("nora-router-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
-        var (config, logger) = setup(root: root)
-        configure(&config)
-        let parts = try await NoraApp.open(config: config, logger: logger, metrics: PrometheusCollectorRegistry())
-        let app = Application(router: NoraApp.router(parts: parts, users: users), logger: logger)
-        do {
-            try await app.test(testing) { client in try await test(client, parts) }
-        } catch {
+        try await withDatabase(root: root) { url in
+            var (config, logger) = setup(root: root)
+            config.database.url = url
+            configure(&config)
+            let parts = try await NoraApp.open(config: config, logger: logger, metrics: PrometheusCollectorRegistry())
+            let app = Application(router: NoraApp.router(parts: parts, users: users), logger: logger)
+            do {
+                try await app.test(testing) { client in try await test(client, parts) }
+            } catch {
+                await parts.db.close()
+                throw error
+            }
             await parts.db.close()
-            throw error
         }
-        await parts.db.close()
+    }
+
+    /// The database URL of a test registry under `root`: its own SQLite file, or a fresh
+    /// PostgreSQL database when NORA_TEST_DATABASE_URL names a server (dropped afterwards).
+    static func withDatabase(root: String, _ body: (String) async throws -> Void) async throws {
+        try await TestDatabase.withFreshURL(folder: root, body)
     }
 
     static func basic(_ user: String, _ password: String) -> String {

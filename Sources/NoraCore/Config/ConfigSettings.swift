@@ -1,3 +1,5 @@
+import Foundation
+
 /// The table of every setting: TOML key, NORA environment name and how the text is applied.
 extension ConfigLoader {
     static let settings: [Setting] = [
@@ -27,8 +29,13 @@ extension ConfigLoader {
             guard v.hasPrefix("sqlite://") || v.hasPrefix("postgres://") || v.hasPrefix("postgresql://") else {
                 throw invalid(v, "must start with sqlite:// or postgres://")
             }
-            if v.hasPrefix("postgres") { throw invalid(v, "PostgreSQL is not supported yet; use sqlite://<file>") }
-            guard v.count > "sqlite://".count else { throw invalid(v, "sqlite:// needs a file path") }
+            if v.hasPrefix("sqlite://") {
+                guard v.count > "sqlite://".count else { throw invalid(v, "sqlite:// needs a file path") }
+            } else {
+                guard let url = URLComponents(string: v), let host = url.host, !host.isEmpty, url.user?.isEmpty == false else {
+                    throw invalid(v, "needs a user and a host: postgres://user:password@host:5432/database")
+                }
+            }
             c.database.url = v
         },
         Setting(tomlKey: "auth.enabled", envName: "NORA_AUTH_ENABLED") { c, v throws(ConfigError) in c.auth.enabled = try boolean(v) },
