@@ -31,5 +31,14 @@ done
 swift build --build-tests
 swift test --skip-build
 
+# --- the metadata and router suites again, on PostgreSQL ------------------------
+# A throwaway server (scripts/install-postgres-clients.sh installed it); every test makes
+# a database of its own on it (Tests: NoraMetadataTesting reads NORA_TEST_DATABASE_URL).
+PG_DIR="$(mktemp -d)"
+trap 'python3 tests/e2e/postgres_support.py stop "$PG_DIR/server" || true; rm -rf "$PG_DIR"' EXIT
+NORA_TEST_DATABASE_URL="$(python3 tests/e2e/postgres_support.py start "$PG_DIR/server")" \
+  swift test --skip-build --filter 'NoraMetadataTests|NoraAuthTests|NoraCargoTests|NoraServerTests'
+python3 tests/e2e/postgres_support.py stop "$PG_DIR/server"
+
 # --- end-to-end tests against the built binary ------------------------------------
 NORA_BIN="$(swift build --show-bin-path)/nora" "$VENV/bin/pytest" -q tests/e2e "$@"

@@ -17,6 +17,7 @@ struct Serve: AsyncParsableCommand {
           server.body_limit_mb   NORA_BODY_LIMIT_MB            2048   limit for bodies read whole
           storage.path           NORA_STORAGE_PATH             data/storage
           database.url           NORA_DATABASE_URL             sqlite://<storage parent>/metadata.sqlite
+                                 (or postgres://user:password@host:5432/db?sslmode=… for several replicas)
           auth.enabled           NORA_AUTH_ENABLED             false
           auth.anonymous_read    NORA_AUTH_ANONYMOUS_READ      false
           auth.htpasswd_file     NORA_AUTH_HTPASSWD_FILE       users.htpasswd (bcrypt entries only)
