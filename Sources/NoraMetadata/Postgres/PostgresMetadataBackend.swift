@@ -23,6 +23,7 @@ final class PostgresMetadataBackend: Sendable {
     /// SQLSTATEs after which a transaction is run again: serialization failure, deadlock.
     static let retryableStates: Set<String> = ["40001", "40P01"]
     static let maxAttempts = 30
+    static let connectTimeoutSeconds = 20
 
     init(url: String, logger: Logger) async throws {
         var configuration = try PostgresURL.configuration(url)
@@ -32,7 +33,16 @@ final class PostgresMetadataBackend: Sendable {
         self.logger = logger
         self.runner = Task { await client.run() }
         do {
-            _ = try await client.query("SELECT 1", logger: logger)
+            // The pool retries a server it cannot reach forever; starting up should not.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { _ = try await client.query("SELECT 1", logger: logger) }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(Self.connectTimeoutSeconds))
+                    throw AppError(.internalError, "PostgreSQL did not answer within \(Self.connectTimeoutSeconds) s")
+                }
+                try await group.next()
+                group.cancelAll()
+            }
         } catch {
             runner.cancel()
             throw error
@@ -59,7 +69,7 @@ final class PostgresMetadataBackend: Sendable {
     }
 
     /// Holds the migration lock for `body`, so replicas starting together apply each migration once.
-    func withMigrationLock(_ body: () async throws -> Void) async throws {
+    func withMigrationLock(_ body: @Sendable () async throws -> Void) async throws {
         try await client.withConnection { connection in
             let db = ByteOrderPostgres(base: connection.sql(logger: logger))
             try await Self.withLock("nora-migrations", on: db, body)

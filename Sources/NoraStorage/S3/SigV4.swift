@@ -53,9 +53,9 @@ public struct SigV4Signer: Sendable {
         for (name, value) in headers { byName[name.lowercased(), default: []].append(Self.trimmed(value)) }
         let names = byName.keys.sorted()
         let canonicalHeaders = names.map { "\($0):\(byName[$0]!.joined(separator: ","))\n" }.joined()
-        let canonicalQuery = query.map { (Self.encode($0.0), Self.encode($0.1)) }
-            .sorted { $0.0 == $1.0 ? $0.1 < $1.1 : $0.0 < $1.0 }
-            .map { "\($0.0)=\($0.1)" }.joined(separator: "&")
+        let encoded: [(name: String, value: String)] = query.map { (Self.encode($0.0), Self.encode($0.1)) }
+        let ordered = encoded.sorted { (a, b) -> Bool in a.name == b.name ? a.value < b.value : a.name < b.name }
+        let canonicalQuery = ordered.map { pair -> String in pair.name + "=" + pair.value }.joined(separator: "&")
         let signed = names.joined(separator: ";")
         let request = [method, Self.encodePath(path), canonicalQuery, canonicalHeaders, signed, payloadHash].joined(separator: "\n")
         return (request, signed)
