@@ -84,7 +84,7 @@ def npm_tarball(name: str, version: str) -> bytes:
         info = tarfile.TarInfo("package/package.json")
         info.size = len(data)
         tar.addfile(info, io.BytesIO(data))
-    return gzip.compress(raw.getvalue())
+    return gzip.compress(raw.getvalue(), mtime=0)
 
 
 def npm_publish_body(name: str, version: str) -> dict:
