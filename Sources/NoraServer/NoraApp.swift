@@ -58,7 +58,7 @@ public enum NoraApp {
     }
 
     /// Every module's schema steps, in dependency order.
-    static let migrations: [Migration] = TokenStore.migrations + SignedTokens.migrations + RawRegistry.migrations
+    public static let migrations: [Migration] = TokenStore.migrations + SignedTokens.migrations + RawRegistry.migrations
         + OCIRegistry.migrations + NpmRegistry.migrations + PyPIRegistry.migrations + CargoRegistry.migrations
         + GoRegistry.migrations + MavenRegistry.migrations
 

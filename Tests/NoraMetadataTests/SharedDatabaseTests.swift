@@ -152,6 +152,16 @@ import Testing
     }
 }
 
+extension SharedDatabaseTests {
+    @Test func copyGoesFromSQLiteToPostgreSQLOnly() async throws {
+        try await withDatabase { db in
+            await #expect(throws: MetadataCopy.Failure.self) {
+                _ = try await MetadataCopy(from: db, to: db).run { _, _, _ in }
+            }
+        }
+    }
+}
+
 /// How many bodies run at once, and the most seen.
 final class Gauge: Sendable {
     private let state = Mutex((now: 0, most: 0))

@@ -245,3 +245,32 @@ def test_kill_9_of_one_replica_mid_uploads_leaves_the_other_serving(replicas):
     # A restarted is the same registry again.
     a.restart()
     assert OciHttp(a.base).get("/v2/team/killed/manifests/after").content == manifest
+
+
+def test_migrate_database_moves_a_sqlite_registry_to_postgres(postgres, nora_factory, tmp_path):
+    storage = str(tmp_path / "single" / "storage")
+    single = nora_factory({"NORA_STORAGE_PATH": storage, "NORA_RATE_LIMIT_ENABLED": "false"})
+    assert single.put("/raw/docs/readme.txt", b"kept across the move").status == 201
+    s = session()
+    for version in ("1.0.0", "1.1.0"):
+        r = s.put(f"{single.base}/npm/moved-pkg", data=json.dumps(npm_publish_body("moved-pkg", version)),
+                  headers={"Content-Type": "application/json"}, timeout=60)
+        assert r.status_code == 201, r.text
+    manifest, _ = OciHttp(single.base).push_image("team/moved", "v1", [b"moved layer"])
+    assert single.terminate() == 0
+
+    name = "nora_moved_" + uuid.uuid4().hex[:8]
+    postgres_support.psql(postgres, f"CREATE DATABASE {name}")
+    target = postgres.replace("/postgres?", f"/{name}?")
+    for attempt in range(2):  # a second run skips what is there and still checks every count
+        moved = single.nora("migrate", "database", "--to", target, timeout=120)
+        assert moved.returncode == 0, moved.stderr
+        assert "every table's count matches" in moved.stdout
+        assert "npm_versions" in moved.stderr and "2/2" in moved.stderr
+
+    grown = nora_factory({"NORA_STORAGE_PATH": storage, "NORA_DATABASE_URL": target, "NORA_RATE_LIMIT_ENABLED": "false"})
+    assert grown.get("/raw/docs/readme.txt").body == b"kept across the move"
+    assert sorted(session().get(f"{grown.base}/npm/moved-pkg", timeout=30).json()["versions"]) == ["1.0.0", "1.1.0"]
+    assert OciHttp(grown.base).get("/v2/team/moved/manifests/v1").content == manifest
+    # The signing key moved too: the database is the one the replicas share from now on.
+    assert postgres_support.psql(target.replace("?sslmode=disable", ""), "SELECT count(*) FROM nora_secrets") == "1"
