@@ -40,14 +40,14 @@ NORA_TEST_DATABASE_URL="$(python3 tests/e2e/postgres_support.py start "$PG_DIR/s
   swift test --skip-build --filter 'NoraMetadataTests|NoraAuthTests|NoraCargoTests|NoraServerTests'
 python3 tests/e2e/postgres_support.py stop "$PG_DIR/server"
 
-# --- the S3 client against a real S3-compatible server (moto, on loopback) ----------
-S3_PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-"$VENV/bin/moto_server" -H 127.0.0.1 -p "$S3_PORT" >"$PG_DIR/moto.log" 2>&1 &
-S3_PID=$!
-trap 'kill "$S3_PID" 2>/dev/null || true; python3 tests/e2e/postgres_support.py stop "$PG_DIR/server" || true; rm -rf "$PG_DIR"' EXIT
-for _ in $(seq 1 60); do curl -fsS "http://127.0.0.1:$S3_PORT/" >/dev/null 2>&1 && break; sleep 0.5; done
-NORA_TEST_S3_URL="http://127.0.0.1:$S3_PORT" swift test --skip-build --filter 'S3ClientTests'
-kill "$S3_PID" 2>/dev/null || true
+# --- the S3 client against a real S3-compatible server -------------------------------
+# moto's server on loopback with its signature checks on (tests/e2e/s3_support.py).
+trap '"$VENV/bin/python" tests/e2e/s3_support.py stop "$PG_DIR/s3" || true; python3 tests/e2e/postgres_support.py stop "$PG_DIR/server" || true; rm -rf "$PG_DIR"' EXIT
+(
+  eval "$("$VENV/bin/python" tests/e2e/s3_support.py start "$PG_DIR/s3")"
+  swift test --skip-build --filter 'S3ClientTests'
+)
+"$VENV/bin/python" tests/e2e/s3_support.py stop "$PG_DIR/s3"
 
 # --- end-to-end tests against the built binary ------------------------------------
 NORA_BIN="$(swift build --show-bin-path)/nora" "$VENV/bin/pytest" -q tests/e2e "$@"

@@ -5,6 +5,12 @@ import NoraCore
 import Testing
 
 let s3TestServerURL: String? = ProcessInfo.processInfo.environment["NORA_TEST_S3_URL"].flatMap { $0.isEmpty ? nil : $0 }
+/// Credentials for that server; when the server checks signatures (moto with its IAM on, as
+/// scripts/test.sh runs it), `NORA_TEST_S3_CHECKS_SIGNATURES=1` also runs the refusal test.
+let s3TestCredentials = SigV4Signer.Credentials(
+    accessKey: ProcessInfo.processInfo.environment["NORA_TEST_S3_ACCESS_KEY"] ?? "testing",
+    secretKey: ProcessInfo.processInfo.environment["NORA_TEST_S3_SECRET_KEY"] ?? "testing")
+let s3TestChecksSignatures = ProcessInfo.processInfo.environment["NORA_TEST_S3_CHECKS_SIGNATURES"] == "1"
 
 /// The S3 client against a real S3-compatible server: `NORA_TEST_S3_URL` names it
 /// (scripts/test.sh starts moto's server for these tests; any S3 works, e.g. MinIO).
@@ -15,7 +21,7 @@ struct S3ClientTests {
 
     static func client() async throws -> S3Client {
         let endpoint = try S3Client.Endpoint(url: serverURL!, bucket: "nora-test-\(UUID().uuidString.lowercased().prefix(12))")
-        let signer = SigV4Signer(credentials: .init(accessKey: "testing", secretKey: "testing"), region: "us-east-1")
+        let signer = SigV4Signer(credentials: s3TestCredentials, region: "us-east-1")
         let client = S3Client(endpoint: endpoint, signer: signer)
         try await client.createBucket()
         return client
@@ -88,8 +94,19 @@ struct S3ClientTests {
 
     @Test func errorsCarryTheServersCode() async throws {
         let endpoint = try S3Client.Endpoint(url: Self.serverURL!, bucket: "nora-missing-\(UUID().uuidString.lowercased().prefix(8))")
-        let s3 = S3Client(endpoint: endpoint, signer: SigV4Signer(credentials: .init(accessKey: "a", secretKey: "b"), region: "us-east-1"))
+        let s3 = S3Client(endpoint: endpoint, signer: SigV4Signer(credentials: s3TestCredentials, region: "us-east-1"))
         let error = await #expect(throws: S3Client.Failure.self) { try await s3.put("x", ByteBuffer(string: "x")) }
         #expect(error?.status == 404 && error?.code == "NoSuchBucket")
+    }
+
+    @Test(.enabled(if: s3TestChecksSignatures, "the server does not check signatures"))
+    func aWrongSecretIsRefusedAndTheRightOneAccepted() async throws {
+        let s3 = try await Self.client()  // signed with the right secret: accepted
+        try await s3.put("signed", ByteBuffer(string: "ok"))
+        let forged = S3Client(endpoint: s3.endpoint, signer: SigV4Signer(
+            credentials: .init(accessKey: s3TestCredentials.accessKey, secretKey: s3TestCredentials.secretKey + "x"), region: "us-east-1"))
+        let error = await #expect(throws: S3Client.Failure.self) { try await forged.put("forged", ByteBuffer(string: "no")) }
+        #expect(error?.status == 403 && error?.code == "SignatureDoesNotMatch")
+        #expect(try await s3.head("forged") == nil)
     }
 }
