@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NoraCore
+import NoraStorageConformance
 @testable import NoraStorage
 import Testing
 
@@ -108,5 +109,23 @@ struct S3ClientTests {
         let error = await #expect(throws: S3Client.Failure.self) { try await forged.put("forged", ByteBuffer(string: "no")) }
         #expect(error?.status == 403 && error?.code == "SignatureDoesNotMatch")
         #expect(try await s3.head("forged") == nil)
+    }
+}
+
+/// The shared `BlobStore` suite, unchanged, against `S3BlobStore` behind the validating
+/// wrapper: a bucket per check, and nothing may stay in `tmp/`, `uploads/` or as an
+/// unfinished multipart upload afterwards.
+@Suite(.enabled(if: s3TestServerURL != nil, "set NORA_TEST_S3_URL to an S3-compatible server"))
+struct S3BlobStoreConformanceTests {
+    @Test(arguments: BlobStoreConformance.names)
+    func conformance(_ check: String) async throws {
+        let client = try await S3ClientTests.client()
+        let store = ValidatingBlobStore(S3BlobStore(client: client))
+        let subject = BlobStoreConformance.Subject(store: store) {
+            var left: [String] = []
+            for prefix in ["tmp/", "uploads/"] { try await client.listAll(prefix: prefix) { left.append($0.key) } }
+            return left + (try await client.pendingMultipartUploads(prefix: "")).map { "multipart:\($0)" }
+        }
+        try await BlobStoreConformance.run(check, on: subject)
     }
 }

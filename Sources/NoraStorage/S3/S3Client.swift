@@ -93,6 +93,14 @@ public final class S3Client: Sendable {
         return true
     }
 
+    /// Server-side copy of one object to another key (objects up to 5 GB).
+    public func copy(from source: String, to target: String) async throws {
+        let response = try await send("PUT", key: target, headers: [("x-amz-copy-source", SigV4Signer.encodePath(endpoint.path(source)))],
+                                      accept: [200])
+        let xml = try await Self.text(response)
+        if xml.contains("<Error>") { throw Self.failure(200, xml) }
+    }
+
     public func delete(_ key: String) async throws {
         _ = try await send("DELETE", key: key, accept: [204, 200, 404])
     }
