@@ -35,12 +35,7 @@ public enum NoraApp {
 
     /// Opens the stores and applies every module's migrations.
     public static func open(config: NoraConfig, logger: Logger, metrics: PrometheusCollectorRegistry) async throws -> Parts {
-        let store: any BlobStore
-        do {
-            store = ValidatingBlobStore(try await FileBlobStore(root: config.storage.path), metrics: PrometheusMetricsFactory(registry: metrics))
-        } catch {
-            throw StartupError("NORA_STORAGE_PATH='\(config.storage.path)': cannot create the storage folder (\(error))")
-        }
+        let store = ValidatingBlobStore(try await openBlobStore(config.storage), metrics: PrometheusMetricsFactory(registry: metrics))
         let db: MetadataDatabase
         do {
             db = try await MetadataDatabase.open(url: config.effectiveDatabaseURL, logger: logger)
@@ -55,6 +50,30 @@ public enum NoraApp {
         }
         let signer = try await SignedTokens.load(db: db, name: "oci-token-hs256", issuer: "nora")
         return Parts(config: config, db: db, store: store, tokens: TokenStore(db: db), signer: signer, metrics: metrics)
+    }
+
+    /// The configured backend: a local folder, or an S3 bucket (checked to answer).
+    static func openBlobStore(_ storage: NoraConfig.Storage) async throws -> any BlobStore {
+        switch storage.mode {
+        case .local:
+            do {
+                return try await FileBlobStore(root: storage.path)
+            } catch {
+                throw StartupError("NORA_STORAGE_PATH='\(storage.path)': cannot create the storage folder (\(error))")
+            }
+        case .s3:
+            let endpoint = try S3Client.Endpoint(url: storage.effectiveS3URL, bucket: storage.bucket ?? "",
+                                                 virtualHosted: storage.s3VirtualHosted)
+            let signer = SigV4Signer(credentials: .init(accessKey: storage.s3AccessKey ?? "", secretKey: storage.s3SecretKey ?? ""),
+                                     region: storage.effectiveS3Region)
+            let store = S3BlobStore(client: S3Client(endpoint: endpoint, signer: signer))
+            do {
+                try await store.checkHealth()
+            } catch {
+                throw StartupError("S3 bucket '\(endpoint.bucket)' at \(storage.effectiveS3URL) does not answer (\(error))")
+            }
+            return store
+        }
     }
 
     /// Every module's schema steps, in dependency order.

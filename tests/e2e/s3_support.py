@@ -62,6 +62,21 @@ def start(folder: Path) -> dict[str, str]:
             "NORA_TEST_S3_SECRET_KEY": key["SecretAccessKey"], "NORA_TEST_S3_CHECKS_SIGNATURES": "1"}
 
 
+def create_bucket(env: dict[str, str], name: str) -> None:
+    import boto3
+
+    boto3.client("s3", endpoint_url=env["NORA_TEST_S3_URL"], region_name="us-east-1",
+                 aws_access_key_id=env["NORA_TEST_S3_ACCESS_KEY"],
+                 aws_secret_access_key=env["NORA_TEST_S3_SECRET_KEY"]).create_bucket(Bucket=name)
+
+
+def nora_env(env: dict[str, str], bucket: str) -> dict[str, str]:
+    """The NORA_* settings of a server storing its blobs in `bucket` of that server."""
+    return {"NORA_STORAGE_MODE": "s3", "NORA_STORAGE_S3_URL": env["NORA_TEST_S3_URL"], "NORA_STORAGE_BUCKET": bucket,
+            "NORA_STORAGE_S3_ACCESS_KEY": env["NORA_TEST_S3_ACCESS_KEY"],
+            "NORA_STORAGE_S3_SECRET_KEY": env["NORA_TEST_S3_SECRET_KEY"]}
+
+
 def stop(folder: Path) -> None:
     pid_file = Path(folder) / "moto.pid"
     if pid_file.exists():
