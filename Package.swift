@@ -148,7 +148,7 @@ let package = Package(
             .product(name: "SQLKit", package: "sql-kit"),
         ]),
         .executableTarget(name: "nora", dependencies: [
-            "NoraCore", "NoraServer", "NoraAuth", "NoraMetadata", "NoraGo", "NoraPyPI",
+            "NoraCore", "NoraServer", "NoraAuth", "NoraMetadata", "NoraGo", "NoraPyPI", "NoraStorage",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Prometheus", package: "swift-prometheus"),

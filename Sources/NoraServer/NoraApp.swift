@@ -53,7 +53,7 @@ public enum NoraApp {
     }
 
     /// The configured backend: a local folder, or an S3 bucket (checked to answer).
-    static func openBlobStore(_ storage: NoraConfig.Storage) async throws -> any BlobStore {
+    public static func openBlobStore(_ storage: NoraConfig.Storage) async throws -> any BlobStore {
         switch storage.mode {
         case .local:
             do {

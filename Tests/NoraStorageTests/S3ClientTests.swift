@@ -93,6 +93,18 @@ struct S3ClientTests {
         #expect(try await s3.head("tmp/abandoned") == nil)
     }
 
+    @Test func largeCopiesGoInRanges() async throws {
+        let s3 = try await Self.client()
+        let content = (0..<(12 * 1024 * 1024 + 5)).map { UInt8(truncatingIfNeeded: $0 / 7) }
+        try await s3.put("tmp/source", ByteBuffer(bytes: content))
+        // Past the single-copy limit (lowered here): ranges of 5 MiB, the last one short.
+        try await s3.copy(from: "tmp/source", to: "blobs/copied", size: Int64(content.count), singleCopyLimit: 1024, partSize: 5 * 1024 * 1024)
+        #expect(try await Self.read(s3, "blobs/copied") == content)
+        try await s3.copy(from: "tmp/source", to: "blobs/whole", size: Int64(content.count))
+        #expect(try await s3.head("blobs/whole")?.size == Int64(content.count))
+        #expect(try await s3.pendingMultipartUploads(prefix: "").isEmpty)
+    }
+
     @Test func errorsCarryTheServersCode() async throws {
         let endpoint = try S3Client.Endpoint(url: Self.serverURL!, bucket: "nora-missing-\(UUID().uuidString.lowercased().prefix(8))")
         let s3 = S3Client(endpoint: endpoint, signer: SigV4Signer(credentials: s3TestCredentials, region: "us-east-1"))

@@ -290,3 +290,33 @@ def test_migrate_database_moves_a_sqlite_registry_to_postgres(postgres, nora_fac
     assert OciHttp(grown.base).get("/v2/team/moved/manifests/v1").content == manifest
     # The signing key moved too: the database is the one the replicas share from now on.
     assert postgres_support.psql(target.replace("?sslmode=disable", ""), "SELECT count(*) FROM nora_secrets") == "1"
+
+
+def test_migrate_storage_moves_a_folder_registry_to_s3(s3_server, nora_factory, tmp_path):
+    storage = str(tmp_path / "single" / "storage")
+    base_env = {"NORA_STORAGE_PATH": storage, "NORA_RATE_LIMIT_ENABLED": "false"}
+    single = nora_factory(base_env)
+    big = bytes(range(256)) * 40_000  # 10 MB: goes up in parts
+    assert single.put("/raw/files/big.bin", big).status == 201
+    manifest, _ = OciHttp(single.base).push_image("team/bytes", "v1", [b"layer one", b"layer two"])
+    assert single.terminate() == 0
+
+    bucket = "nora-moved-" + uuid.uuid4().hex[:8]
+    s3_support.create_bucket(s3_server, bucket)
+    s3_env = s3_support.nora_env(s3_server, bucket)
+    settings = {k: v for k, v in s3_env.items() if k != "NORA_STORAGE_MODE"}
+    count = len(single.blob_files())
+    first = single.nora("migrate", "storage", "--to", "s3", env=settings, timeout=120)
+    assert first.returncode == 0, first.stderr
+    assert f"copied {count} blobs" in first.stdout and "0 already there" in first.stdout, first.stdout
+    assert f"{count}/{count}" in first.stderr
+    again = single.nora("migrate", "storage", "--to", "s3", env=settings, timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert "copied 0 blobs" in again.stdout and f"{count} already there" in again.stdout, again.stdout
+
+    # The same metadata (SQLite beside the folder), the blobs now from the bucket only.
+    for blob in single.blob_files():
+        blob.unlink()
+    moved = nora_factory({**base_env, **s3_env})
+    assert moved.get("/raw/files/big.bin").body == big
+    assert OciHttp(moved.base).get("/v2/team/bytes/manifests/v1").content == manifest

@@ -48,7 +48,7 @@ public final class S3BlobStore: BlobStore {
             try await client.put(target, whole, ifAbsent: true)
         } else {
             try await writer.finish()
-            if try await client.head(target) == nil { try await client.copy(from: writer.key, to: target) }
+            if try await client.head(target) == nil { try await client.copy(from: writer.key, to: target, size: size) }
             try await client.delete(writer.key)
         }
         return BlobInfo(digest: digest, size: size, modifiedAt: Clock.nowSeconds())

@@ -93,12 +93,37 @@ public final class S3Client: Sendable {
         return true
     }
 
-    /// Server-side copy of one object to another key (objects up to 5 GB).
-    public func copy(from source: String, to target: String) async throws {
-        let response = try await send("PUT", key: target, headers: [("x-amz-copy-source", SigV4Signer.encodePath(endpoint.path(source)))],
-                                      accept: [200])
-        let xml = try await Self.text(response)
-        if xml.contains("<Error>") { throw Self.failure(200, xml) }
+    /// S3 copies at most 5 GiB in one request; larger objects are copied in ranges.
+    public static let largestSingleCopy: Int64 = 5 * 1024 * 1024 * 1024
+    public static let copyPartSize: Int64 = 1024 * 1024 * 1024
+
+    /// Server-side copy of one object (of `size` bytes) to another key: one CopyObject up to
+    /// `singleCopyLimit`, else a multipart upload whose parts are ranges of the source.
+    public func copy(from source: String, to target: String, size: Int64,
+                     singleCopyLimit: Int64 = largestSingleCopy, partSize: Int64 = copyPartSize) async throws {
+        let copySource = ("x-amz-copy-source", SigV4Signer.encodePath(endpoint.path(source)))
+        guard size > singleCopyLimit else {
+            let xml = try await Self.text(try await send("PUT", key: target, headers: [copySource], accept: [200]))
+            if xml.contains("<Error>") { throw Self.failure(200, xml) }
+            return
+        }
+        let id = try await createMultipartUpload(target)
+        do {
+            var etags: [String] = [], offset: Int64 = 0
+            while offset < size {
+                let end = min(offset + partSize, size) - 1
+                let response = try await send("PUT", key: target, query: [("partNumber", String(etags.count + 1)), ("uploadId", id)],
+                                              headers: [copySource, ("x-amz-copy-source-range", "bytes=\(offset)-\(end)")], accept: [200])
+                let xml = try await Self.text(response)
+                guard let etag = MiniS3XML.value("ETag", in: xml) else { throw Self.failure(200, xml) }
+                etags.append(etag)
+                offset = end + 1
+            }
+            try await completeMultipartUpload(target, uploadID: id, etags: etags)
+        } catch {
+            try? await abortMultipartUpload(target, uploadID: id)
+            throw error
+        }
     }
 
     public func delete(_ key: String) async throws {
