@@ -138,7 +138,9 @@ let package = Package(
             "NoraCore", "NoraStorage", "NoraMetadata", "NoraAuth", "NoraRaw", "NoraOCI",
             "NoraNpm", "NoraPyPI", "NoraCargo", "NoraGo", "NoraMaven",
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+            .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -146,6 +148,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "SQLKit", package: "sql-kit"),
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .executableTarget(name: "nora", dependencies: [
             "NoraCore", "NoraServer", "NoraAuth", "NoraMetadata", "NoraGo", "NoraPyPI", "NoraStorage",

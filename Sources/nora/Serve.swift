@@ -22,7 +22,7 @@ struct Serve: AsyncParsableCommand {
           storage.s3_region      NORA_STORAGE_S3_REGION        AWS_REGION, else us-east-1
           storage.s3_access_key / s3_secret_key   NORA_STORAGE_S3_ACCESS_KEY / _SECRET_KEY   AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
           storage.s3_virtual_hosted               NORA_STORAGE_S3_VIRTUAL_HOSTED             false (path style)
-          database.url           NORA_DATABASE_URL             sqlite://<storage parent>/metadata.sqlite
+          database.url           NORA_DATABASE_URL             sqlite://<storage.path>/metadata.sqlite
                                  (or postgres://user:password@host:5432/db?sslmode=… for several replicas)
           auth.enabled           NORA_AUTH_ENABLED             false
           auth.anonymous_read    NORA_AUTH_ANONYMOUS_READ      false
@@ -57,7 +57,7 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        MetricsSystem.bootstrap(DescribedMetricsFactory(registry: registry))
         let app: NoraApp.App, parts: NoraApp.Parts
         do {
             (app, parts) = try await NoraApp.application(config: config, logger: logger, metrics: registry)
@@ -66,7 +66,9 @@ struct Serve: AsyncParsableCommand {
         }
         // In-flight requests get a bounded time to finish: a client that stalls mid-upload
         // must not keep the process alive after SIGTERM.
-        var group = ServiceGroupConfiguration(services: [app, HeapTrimmer(intervalSeconds: 10)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        let services: [any Service] = [app, HeapTrimmer(intervalSeconds: 10),
+                                       ShutdownAnnouncer(logger: logger, graceSeconds: Self.gracefulShutdownSeconds)]
+        var group = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         group.maximumGracefulShutdownDuration = .seconds(Self.gracefulShutdownSeconds)
         group.maximumCancellationDuration = .seconds(5)
         do {
@@ -76,6 +78,7 @@ struct Serve: AsyncParsableCommand {
         }
         // Closed here, after the server stopped, so no request can still be using it.
         await parts.db.close()
+        logger.notice("shutdown complete")
     }
 
     static let gracefulShutdownSeconds: Int64 = 10
