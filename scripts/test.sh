@@ -36,16 +36,18 @@ swift test --skip-build
 # a database of its own on it (Tests: NoraMetadataTesting reads NORA_TEST_DATABASE_URL).
 PG_DIR="$(mktemp -d)"
 trap 'python3 tests/e2e/postgres_support.py stop "$PG_DIR/server" || true; rm -rf "$PG_DIR"' EXIT
-NORA_TEST_DATABASE_URL="$(python3 tests/e2e/postgres_support.py start "$PG_DIR/server")" \
+PG_URL="$(python3 tests/e2e/postgres_support.py start "$PG_DIR/server")"  # a failed start stops the script
+NORA_TEST_DATABASE_URL="$PG_URL" \
   swift test --skip-build --filter 'NoraMetadataTests|NoraAuthTests|NoraCargoTests|NoraServerTests'
 python3 tests/e2e/postgres_support.py stop "$PG_DIR/server"
 
 # --- the S3 client against a real S3-compatible server -------------------------------
 # moto's server on loopback with its signature checks on (tests/e2e/s3_support.py).
 trap '"$VENV/bin/python" tests/e2e/s3_support.py stop "$PG_DIR/s3" || true; python3 tests/e2e/postgres_support.py stop "$PG_DIR/server" || true; rm -rf "$PG_DIR"' EXIT
+S3_ENV="$("$VENV/bin/python" tests/e2e/s3_support.py start "$PG_DIR/s3")"  # a failed start stops the script
 (
-  eval "$("$VENV/bin/python" tests/e2e/s3_support.py start "$PG_DIR/s3")"
-  swift test --skip-build --filter 'S3ClientTests'
+  eval "$S3_ENV"
+  swift test --skip-build --filter 'S3ClientTests|S3BlobStoreConformanceTests'
 )
 "$VENV/bin/python" tests/e2e/s3_support.py stop "$PG_DIR/s3"
 
