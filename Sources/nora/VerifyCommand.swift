@@ -22,13 +22,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(help: "Blobs hashed at once.") var parallel = 2
 
     func run() async throws {
-        let config = try loadConfiguration()
-        var graceSeconds = config.gc.graceSeconds
-        if let grace {
-            let zero = ["0", "0s", "0m", "0h", "0d"].contains(grace)
-            guard let seconds = zero ? 0 : DurationText.seconds(grace) else { throw ValidationError("--grace must look like 1h, 30m, 2d or 0") }
-            graceSeconds = seconds
-        }
+        let graceSeconds = try graceOption(grace, default: loadConfiguration().gc.graceSeconds)
         let meter = ProgressMeter(label: "verifying")
         let report = try await withStores { parts, _ in
             try await StoreVerifier(db: parts.db, store: parts.store, concurrency: parallel)
