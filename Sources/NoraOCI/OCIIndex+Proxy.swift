@@ -24,7 +24,7 @@ extension OCIIndex {
     /// Does nothing when a push made the repository hosted meanwhile.
     func cacheManifest(_ manifest: ParsedManifest, digest: Digest, size: Int64, tag: String?,
                        in repo: RepositoryName, from source: ProxySource) async throws {
-        try await db.transaction { db in
+        try await db.transaction(locking: "oci:\(repo.value)") { db in
             guard try await claimForProxy(repo, source, db: db) else { return }
             try await writeManifest(manifest, digest: digest, size: size, tag: tag, in: repo, db: db)
         }
@@ -32,7 +32,7 @@ extension OCIIndex {
 
     /// Links a blob fetched from upstream to the repository it was asked for under.
     func cacheBlob(_ digest: Digest, size: Int64, in repo: RepositoryName, from source: ProxySource) async throws {
-        try await db.transaction { db in
+        try await db.transaction(locking: "oci:\(repo.value)") { db in
             guard try await claimForProxy(repo, source, db: db) else { return }
             try await db.insert(into: "oci_blob_links").columns("repo", "digest", "size", "created_at")
                 .values(SQLBind(repo.value), SQLBind(digest.description), SQLBind(size), SQLBind(Clock.nowSeconds()))
@@ -57,7 +57,7 @@ extension OCIIndex {
 
     /// Upstream still names the same manifest: the tag is fresh again.
     func confirmTag(_ tag: String, in repo: RepositoryName) async throws {
-        try await db.transaction { db in
+        try await db.transaction(locking: "oci:\(repo.value)") { db in
             try await db.update("oci_tags").set("updated_at", to: SQLBind(Clock.nowSeconds()))
                 .where("repo", .equal, repo.value).where("tag", .equal, tag).run()
         }
