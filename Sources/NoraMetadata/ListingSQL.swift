@@ -1,0 +1,20 @@
+import SQLKit
+
+/// Pieces of SQL the per-format listings share; standard SQL that SQLite and PostgreSQL both run.
+public enum ListingSQL {
+    /// `lower(column) LIKE pattern ESCAPE '\'`: the pattern comes from `ListingQuery.likePattern`
+    /// (already lowercased and escaped).
+    public static func nameLike(_ column: any SQLExpression, _ pattern: String) -> any SQLExpression {
+        SQLQueryString("lower(\(column)) LIKE \(bind: pattern) ESCAPE '\\'")
+    }
+
+    public static func nameLike(_ column: String, _ pattern: String) -> any SQLExpression {
+        nameLike(SQLIdentifier(column), pattern)
+    }
+
+    /// Reads an integer aggregate (`COUNT`, `SUM`) that may come back NULL (empty table).
+    public static func integer(_ row: (any SQLRow)?, _ column: String) throws -> Int64 {
+        guard let row else { return 0 }
+        return try row.decodeNil(column: column) ? 0 : row.decode(column: column, as: Int64.self)
+    }
+}
