@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from openapi_spec_validator import validate
+from oci_support import oci_image  # noqa: F401
 from web_support import filled, private  # noqa: F401
 
 SCHEMATHESIS = str(Path(sys.executable).parent / "schemathesis")

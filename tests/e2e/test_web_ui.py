@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from oci_support import oci_image  # noqa: F401
 from web_support import EVIL, Watched, browser, filled, private  # noqa: F401
 
 WIDTHS = {"wide": 1280, "narrow": 375}

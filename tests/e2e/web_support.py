@@ -38,7 +38,7 @@ class Filled:
 def fill(nora: Nora, root: Path, image) -> Filled:
     """Publishes one package per client: npm (with an HTML description), twine, cargo, skopeo."""
     f = Filled(nora)
-    npm = Npm(nora, root / "npm")
+    npm = Npm(nora, root / "npm", token="unused-when-auth-is-off")
     npm.publish(make_package(root / "npm", f.npm_name, "1.0.0", description=EVIL, dependencies={"left-pad": "^1.3.0"}))
     npm.publish(make_package(root / "npm", f.npm_name, "1.1.0", description=EVIL, dependencies={"left-pad": "^1.3.0"}))
     env = client_env(root / "py-home")
