@@ -13,7 +13,7 @@ public struct CargoListing: PackageListing {
         let reader = db.reader
         let crates = try await reader.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("cargo_crates").first()
         let versions = try await reader.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
-            .column(SQLFunction("SUM", args: SQLColumn("size")), as: "bytes").from("cargo_versions").first()
+            .column(ListingSQL.sum(SQLColumn("size")), as: "bytes").from("cargo_versions").first()
         return FormatStats(format: format, packages: Int(try ListingSQL.integer(crates, "n")),
                            versions: Int(try ListingSQL.integer(versions, "n")), bytes: try ListingSQL.integer(versions, "bytes"))
     }

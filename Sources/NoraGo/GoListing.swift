@@ -17,7 +17,7 @@ public struct GoListing: PackageListing {
     public func stats() async throws -> FormatStats {
         let reader = db.reader
         let versions = try await reader.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
-            .column(SQLFunction("SUM", args: SQLBinaryExpression(SQLColumn("zip_size"), .add, SQLColumn("mod_size"))), as: "bytes")
+            .column(ListingSQL.sum(SQLBinaryExpression(SQLColumn("zip_size"), .add, SQLColumn("mod_size"))), as: "bytes")
             .from("go_versions").first()
         let modules = try await reader.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
             .from(SQLQueryString("(SELECT DISTINCT module FROM go_versions) AS m")).first()

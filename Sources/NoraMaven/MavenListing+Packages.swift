@@ -14,7 +14,7 @@ public struct MavenPackageListing: PackageListing {
 
     public func stats() async throws -> FormatStats {
         let reader = db.reader
-        let files = try await reader.select().column(SQLFunction("SUM", args: SQLColumn("size")), as: "bytes").from("maven_files").first()
+        let files = try await reader.select().column(ListingSQL.sum(SQLColumn("size")), as: "bytes").from("maven_files").first()
         let artifacts = try await reader.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
             .from(SQLQueryString("(SELECT DISTINCT group_id, artifact_id FROM maven_files) AS a")).first()
         let versions = try await reader.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")

@@ -12,6 +12,11 @@ public enum ListingSQL {
         nameLike(SQLIdentifier(column), pattern)
     }
 
+    /// `CAST(SUM(x) AS BIGINT)`: PostgreSQL sums bigints as numeric; the cast keeps one integer type everywhere.
+    public static func sum(_ expression: any SQLExpression) -> any SQLExpression {
+        SQLQueryString("CAST(SUM(\(expression)) AS BIGINT)")
+    }
+
     /// Reads an integer aggregate (`COUNT`, `SUM`) that may come back NULL (empty table).
     public static func integer(_ row: (any SQLRow)?, _ column: String) throws -> Int64 {
         guard let row else { return 0 }

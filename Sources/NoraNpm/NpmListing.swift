@@ -13,7 +13,7 @@ public struct NpmListing: PackageListing {
         let reader = db.reader
         let packages = try await reader.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("npm_packages").first()
         let versions = try await reader.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
-            .column(SQLFunction("SUM", args: SQLColumn("size")), as: "bytes").from("npm_versions").first()
+            .column(ListingSQL.sum(SQLColumn("size")), as: "bytes").from("npm_versions").first()
         return FormatStats(format: format, packages: Int(try ListingSQL.integer(packages, "n")),
                            versions: Int(try ListingSQL.integer(versions, "n")), bytes: try ListingSQL.integer(versions, "bytes"))
     }

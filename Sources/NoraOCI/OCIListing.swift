@@ -20,8 +20,8 @@ public struct OCIListing: PackageListing {
         let reader = db.reader
         let repos = try await reader.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("oci_repositories").first()
         let tags = try await reader.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("oci_tags").first()
-        let blobs = try await reader.select().column(SQLFunction("SUM", args: SQLColumn("size")), as: "bytes").from("oci_blob_links").first()
-        let manifests = try await reader.select().column(SQLFunction("SUM", args: SQLColumn("size")), as: "bytes").from("oci_manifests").first()
+        let blobs = try await reader.select().column(ListingSQL.sum(SQLColumn("size")), as: "bytes").from("oci_blob_links").first()
+        let manifests = try await reader.select().column(ListingSQL.sum(SQLColumn("size")), as: "bytes").from("oci_manifests").first()
         return FormatStats(format: format, packages: Int(try ListingSQL.integer(repos, "n")), versions: Int(try ListingSQL.integer(tags, "n")),
                            bytes: try ListingSQL.integer(blobs, "bytes") + ListingSQL.integer(manifests, "bytes"))
     }

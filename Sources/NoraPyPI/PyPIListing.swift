@@ -17,7 +17,7 @@ public struct PyPIListing: PackageListing {
     public func stats() async throws -> FormatStats {
         let reader = db.reader
         let projects = try await reader.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("pypi_projects").first()
-        let files = try await reader.select().column(SQLFunction("SUM", args: SQLColumn("size")), as: "bytes").from("pypi_files").first()
+        let files = try await reader.select().column(ListingSQL.sum(SQLColumn("size")), as: "bytes").from("pypi_files").first()
         let versions = try await reader.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
             .from(SQLQueryString("(SELECT DISTINCT project, version FROM pypi_files) AS v")).first()
         return FormatStats(format: format, packages: Int(try ListingSQL.integer(projects, "n")),

@@ -12,7 +12,7 @@ public struct RawPackageListing: PackageListing {
 
     public func stats() async throws -> FormatStats {
         let row = try await db.reader.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
-            .column(SQLFunction("SUM", args: SQLColumn("size")), as: "bytes").from("raw_files").first()
+            .column(ListingSQL.sum(SQLColumn("size")), as: "bytes").from("raw_files").first()
         let count = Int(try ListingSQL.integer(row, "n"))
         return FormatStats(format: format, packages: count, versions: count, bytes: try ListingSQL.integer(row, "bytes"))
     }

@@ -59,8 +59,8 @@ def test_content_links_and_escaping(filled, browser):  # noqa: F811
     w.goto(f.nora.base + "/ui/")
     # Dashboard: counts per format and the recent events of the clients above.
     cards = w.page.locator(".card").all_inner_texts()
-    assert any(c.startswith("npm") and "1 packages" in c and "2 versions" in c for c in cards), cards
-    assert any(c.startswith("Docker / OCI") and "1 repositories" in c for c in cards), cards
+    assert any(c.startswith("npm") and "1 package\n" in c and "2 versions" in c for c in cards), cards
+    assert any(c.startswith("Docker / OCI") and "1 repository" in c for c in cards), cards
     # Follow links: dashboard → npm list → package page.
     w.page.get_by_role("link", name="npm", exact=True).first.click()
     w.page.wait_for_url("**/ui/npm")

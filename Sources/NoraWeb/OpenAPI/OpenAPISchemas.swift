@@ -47,7 +47,7 @@ extension OpenAPIDocument {
         "Token": object(["id": string, "name": string, "owner": string, "role": string, "created_at": integer,
                          "expires_at": integer, "last_used_at": integer], required: ["id", "name", "owner", "role", "created_at"]),
         "TokenList": array(ref("Token")),
-        "TokenCreate": object(["name": string, "role": ["type": "string", "enum": ["read", "write", "admin"]] as [String: any Sendable],
+        "TokenCreate": object(["name": ["type": "string", "minLength": 1, "maxLength": 100] as [String: any Sendable], "role": ["type": "string", "enum": ["read", "write", "admin"]] as [String: any Sendable],
                                "expires": ["type": "string", "description": "Lifetime like 30d, 12h or 90m"] as [String: any Sendable]],
                               required: ["name"]),
         "TokenCreated": object(["id": string, "name": string, "owner": string, "role": string, "expires_at": integer,

@@ -32,8 +32,10 @@ enum Assets {
     code, pre, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .875rem; }
     td.mono, .digest { word-break: break-all; }
     pre { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 10px; overflow-x: auto; white-space: pre-wrap; word-break: break-word; }
-    .snippet { position: relative; }
-    .snippet button { position: absolute; top: 6px; right: 6px; }
+    .snippet h3 { margin: .8em 0 .3em; font-size: 1rem; }
+    .snippet-body { position: relative; }
+    .snippet-body pre { padding-right: 5.5em; }
+    .snippet-body button { position: absolute; top: 6px; right: 6px; }
     form.inline { display: flex; flex-wrap: wrap; gap: 8px; align-items: end; margin: 8px 0; }
     label { display: block; font-size: .875rem; color: var(--muted); }
     code { overflow-wrap: anywhere; }

@@ -17,8 +17,8 @@ extension WebUI {
             for s in stats {
                 guard let format = RegistryFormat(rawValue: s.format) else { continue }
                 h.raw("<li class=\"card\"><h3>"); h.link("/ui/\(format.rawValue)", Display.formatName(format)); h.raw("</h3>")
-                h.element("div", "\(s.packages) \(format == .docker ? "repositories" : format == .raw ? "files" : "packages")")
-                h.element("div", "\(s.versions) \(format == .docker ? "tags" : "versions")", [("class", "muted")])
+                h.element("div", Self.count(s.packages, format == .docker ? "repository" : format == .raw ? "file" : "package"))
+                h.element("div", Self.count(s.versions, format == .docker ? "tag" : "version"), [("class", "muted")])
                 h.element("div", Display.bytes(s.bytes), [("class", "muted")])
                 h.raw("</li>")
             }
@@ -159,6 +159,12 @@ extension WebUI {
             h.raw("</tr>")
         }
         h.raw("</tbody></table></div>")
+    }
+
+    /// `1 package`, `2 packages`, `3 repositories`.
+    static func count(_ n: Int, _ noun: String) -> String {
+        guard n != 1 else { return "1 \(noun)" }
+        return "\(n) " + (noun.hasSuffix("y") ? noun.dropLast() + "ies" : noun + "s")
     }
 
     static func packageHref(_ format: String, _ name: String) -> String {

@@ -20,7 +20,7 @@ extension WebUI {
             h.raw("<section aria-labelledby=\"install\"><h2 id=\"install\">Install</h2>")
             for snippet in detail.install {
                 h.raw("<div class=\"snippet\">"); h.element("h3", snippet.label, [("class", "muted")])
-                h.raw("<pre data-copy><code>"); h.text(snippet.text); h.raw("</code></pre></div>")
+                h.raw("<div class=\"snippet-body\"><pre data-copy><code>"); h.text(snippet.text); h.raw("</code></pre></div></div>")
             }
             h.raw("</section>")
             if !detail.tags.isEmpty {
