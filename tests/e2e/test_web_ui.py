@@ -46,11 +46,41 @@ def test_every_page_type_renders_without_errors_at_both_widths(filled, browser):
             if label == "narrow":
                 overflow = w.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
                 assert overflow <= 1, f"{path} is {overflow}px wider than {width}px"
+            assert_accessible(w.page, path)
             if name in ("dashboard", "package-npm", "package-docker", "browse-npm", "search", "api") or label == "wide":
                 w.shot(f"{name}-{label}")
         assert w.page.evaluate("window.__pwned === undefined"), "an HTML description ran as script"
         assert not w.errors, "\n".join(w.errors)
         context.close()
+
+
+def assert_accessible(page, path: str) -> None:
+    """Landmarks, one h1, a label for every control, alt-free (no images), a language."""
+    problems = page.evaluate("""() => {
+      const out = [];
+      if (!document.documentElement.lang) out.push("no lang");
+      for (const sel of ["header", "nav", "main"]) if (!document.querySelector(sel)) out.push("no " + sel);
+      if (document.querySelectorAll("h1").length !== 1) out.push("h1 count " + document.querySelectorAll("h1").length);
+      for (const el of document.querySelectorAll("input:not([type=hidden]), select, textarea")) {
+        if (el.labels.length === 0 && !el.getAttribute("aria-label")) out.push("unlabelled " + el.outerHTML.slice(0, 80));
+      }
+      for (const b of document.querySelectorAll("button")) if (!b.textContent.trim() && !b.getAttribute("aria-label")) out.push("empty button");
+      return out;
+    }""")
+    assert not problems, f"{path}: {problems}"
+
+
+def test_dark_scheme_is_dark(filled, browser):  # noqa: F811
+    context = browser.new_context(color_scheme="dark", viewport={"width": 1280, "height": 900})
+    w = Watched(context)
+    w.goto(filled.nora.base + "/ui/")
+    background = w.page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(13, 17, 23)", background
+    w.shot("dashboard-dark")
+    w.goto(f"{filled.nora.base}/ui/npm/{filled.npm_name}")
+    w.shot("package-npm-dark")
+    assert not w.errors, "\n".join(w.errors)
+    context.close()
 
 
 def test_content_links_and_escaping(filled, browser):  # noqa: F811
@@ -109,6 +139,10 @@ def test_login_tokens_csrf_and_privacy(private, browser):  # noqa: F811
     # Anonymous: sent to the login form; the private file is not shown anywhere.
     w.goto(nora.base + "/ui/raw/secret/plan.txt")
     assert "/ui/login" in w.page.url
+    assert_accessible(w.page, "/ui/login")
+    w.page.set_viewport_size({"width": 375, "height": 800})
+    w.shot("login-narrow")
+    w.page.set_viewport_size({"width": 1280, "height": 900})
     assert "plan.txt" not in w.page.inner_text("body")
     assert nora.get("/api/packages?format=raw").status == 401
     assert "plan.txt" not in nora.get("/api/packages?format=raw").text
