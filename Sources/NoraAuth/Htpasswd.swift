@@ -34,12 +34,32 @@ public struct Htpasswd: Sendable {
             guard hash.hasPrefix("$2b$"), hash.utf8.count == 60 else {
                 throw Error(description: "\(source):\(number + 1): user '\(user)' has an unsupported password hash; only bcrypt is accepted (create it with 'htpasswd -B')")
             }
+            if let problem = Self.bcryptProblem(hash) {
+                throw Error(description: "\(source):\(number + 1): user '\(user)' has a malformed bcrypt hash (\(problem)); create it again with 'htpasswd -B'")
+            }
             hashes[user] = hash
         }
         self.hashes = hashes
     }
 
     public static let empty = try! Htpasswd(contents: "")
+
+    /// What is wrong with a `$2b$` hash of the right length, if anything: the cost must be two
+    /// digits from 04 to 31 (bcrypt's range) and the rest `$` plus 53 characters of bcrypt's
+    /// base64 alphabet (`./A-Za-z0-9`). Anything else could never match a password.
+    static func bcryptProblem(_ hash: String) -> String? {
+        let bytes = Array(hash.utf8)
+        guard bytes[4] >= 0x30, bytes[4] <= 0x39, bytes[5] >= 0x30, bytes[5] <= 0x39, bytes[6] == UInt8(ascii: "$") else {
+            return "the cost must be two digits followed by '$'"
+        }
+        let cost = Int(bytes[4] - 0x30) * 10 + Int(bytes[5] - 0x30)
+        guard (4...31).contains(cost) else { return "cost \(cost) is outside 04-31" }
+        func base64(_ b: UInt8) -> Bool {
+            (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || (b >= 0x30 && b <= 0x39) || b == 0x2e || b == 0x2f
+        }
+        guard bytes[7...].allSatisfy(base64) else { return "salt and hash may hold only ./A-Za-z0-9" }
+        return nil
+    }
 
     public func contains(_ user: String) -> Bool { hashes[user] != nil }
 

@@ -209,8 +209,12 @@ struct CrateIndex: Sendable {
         }
         let countRow = try await filtered(db.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("cargo_crates")).first()
         let total = Int(try countRow?.decode(column: "n", as: Int64.self) ?? 0)
+        // Ranked as crates.io ranks: the exact name, then names starting with the query, then
+        // the rest; by name within each rank, so pages are stable.
+        let key = CrateName.key(query)
+        let rank = SQLQueryString("CASE WHEN name_key = \(bind: key) THEN 0 WHEN name_key LIKE \(bind: Self.escapeLike(key) + "%") ESCAPE '\\' THEN 1 ELSE 2 END")
         let rows = try await filtered(db.select().columns("name", "description", "updated_at").from("cargo_crates"))
-            .orderBy("name_key").limit(limit).offset(offset).all()
+            .orderBy(rank).orderBy("name_key").limit(limit).offset(offset).all()
         let crates = try rows.map { row in
             Crate(name: try row.decode(column: "name"), description: try row.decode(column: "description", as: String?.self),
                   updatedAt: try row.decode(column: "updated_at"))

@@ -20,22 +20,37 @@ public struct GoModulePublisher: Sendable {
     public let directory: String
     public let module: String
     public let version: GoSemver
+    /// False for a folder without go.mod (the server synthesises its `.mod`).
+    public let hasGoMod: Bool
 
-    /// `module` defaults to the `module` line of the folder's go.mod.
+    /// `module` defaults to the `module` line of the folder's go.mod. A folder without a
+    /// go.mod (code that predates modules) needs `module`; the registry serves the `.mod`
+    /// the go command synthesises for it (`module <path>`).
     public init(directory: String, module: String?, version: String) throws(Failure) {
         let goModPath = directory + "/go.mod"
-        guard let data = FileManager.default.contents(atPath: goModPath), let text = String(data: data, encoding: .utf8) else {
-            throw Failure("\(goModPath): missing or unreadable (a module needs a go.mod at its root)")
-        }
-        guard let declared = GoModFile.modulePath(text) else { throw Failure("\(goModPath): no module directive") }
-        let module = module ?? declared
-        guard declared == module else {
-            throw Failure("\(goModPath) declares module \"\(declared)\", not \"\(module)\"")
+        let modulePath: String
+        if FileManager.default.fileExists(atPath: goModPath) {
+            guard let data = FileManager.default.contents(atPath: goModPath), let text = String(data: data, encoding: .utf8) else {
+                throw Failure("\(goModPath): unreadable or not UTF-8")
+            }
+            guard let declared = GoModFile.modulePath(text) else { throw Failure("\(goModPath): no module directive") }
+            modulePath = module ?? declared
+            guard declared == modulePath else {
+                throw Failure("\(goModPath) declares module \"\(declared)\", not \"\(modulePath)\"")
+            }
+            self.hasGoMod = true
+        } else {
+            guard FileManager.default.fileExists(atPath: directory) else { throw Failure("\(directory): no such folder") }
+            guard let module else {
+                throw Failure("\(directory) has no go.mod: name the module with --module (its .mod is then \"module <path>\")")
+            }
+            self.hasGoMod = false
+            modulePath = module
         }
         do {
-            try GoModulePath.check(module)
+            try GoModulePath.check(modulePath)
             self.version = try GoSemver(canonical: version)
-            try GoModulePath.checkMajor(version: self.version, path: module)
+            try GoModulePath.checkMajor(version: self.version, path: modulePath)
         } catch let error as GoModulePath.Invalid {
             throw Failure(error.reason)
         } catch let error as GoSemver.Invalid {
@@ -43,9 +58,12 @@ public struct GoModulePublisher: Sendable {
         } catch {
             throw Failure("\(error)")
         }
-        if self.version.isIncompatible { throw Failure("a folder with a go.mod cannot be published as +incompatible") }
+        if self.version.isIncompatible && hasGoMod { throw Failure("a folder with a go.mod cannot be published as +incompatible") }
+        if !hasGoMod, let major = GoModulePath.split(modulePath)?.major, major.hasPrefix("/") {
+            throw Failure("\(modulePath): a module path with a major version suffix needs a go.mod")
+        }
         self.directory = directory
-        self.module = module
+        self.module = modulePath
     }
 
     /// The module's files, checked like the server checks a zip's entries.

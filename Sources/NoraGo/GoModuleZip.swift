@@ -75,12 +75,17 @@ public enum GoModuleZip {
         return Checked(goMod: goMod, fileCount: fileCount, uncompressedSize: total, h1: GoSum.h1(hashes))
     }
 
-    /// A compatible version needs a `go.mod` naming exactly this module; a `+incompatible`
-    /// one must have none (the go command refuses `+incompatible` when there is one).
+    /// A `go.mod`, when present, must name exactly this module; a `+incompatible` version
+    /// must have none (the go command refuses `+incompatible` when there is one). Without a
+    /// go.mod the go command synthesises `module <path>` — but only for paths without a
+    /// `/vN` suffix (releases that predate modules, `gopkg.in/x.vN`): a `/vN` path is found
+    /// through its go.mod, so it needs one.
     static func checkGoMod(_ goMod: [UInt8]?, module: String, version: GoSemver) throws(Invalid) {
         guard let goMod else {
-            if version.isIncompatible { return }
-            throw Invalid("missing go.mod at the module root (\(module)@\(version)/go.mod)")
+            if let major = GoModulePath.split(module)?.major, major.hasPrefix("/") {
+                throw Invalid("missing go.mod at the module root (\(module)@\(version)/go.mod): a module path with a major version suffix needs one")
+            }
+            return
         }
         if version.isIncompatible {
             throw Invalid("+incompatible version \(version), but the zip has a go.mod: tag a /v\(version.major) module path instead")

@@ -14,6 +14,8 @@ public struct MavenError: HTTPResponseError, Sendable, CustomStringConvertible {
         public static let invalidPath = Code(name: "invalid path", status: .badRequest)
         public static let checksumMismatch = Code(name: "checksum mismatch", status: .badRequest)
         public static let invalidChecksum = Code(name: "invalid checksum", status: .badRequest)
+        /// A checksum that contradicts one that already matched: refused, the file unchanged.
+        public static let checksumConflict = Code(name: "checksum conflict", status: .conflict)
         public static let notFound = Code(name: "not found", status: .notFound)
         public static let checksumWithoutFile = Code(name: "no such file", status: .notFound)
         public static let releaseExists = Code(name: "release already deployed", status: .conflict)

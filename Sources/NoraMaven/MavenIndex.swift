@@ -13,6 +13,9 @@ import SQLKit
 ///
 /// `untrusted_by` names the algorithm of an uploaded checksum that did not match the file:
 /// such a file is neither served nor listed in metadata until a matching one arrives.
+/// `verified_by` (maven-002) names the algorithm of the first uploaded checksum that matched:
+/// from then on a conflicting checksum is refused and leaves the file as it is, and a release
+/// file can no longer be replaced. A new upload of a replaceable file clears both.
 struct MavenIndex: Sendable {
     let db: MetadataDatabase
 
@@ -27,6 +30,7 @@ struct MavenIndex: Sendable {
         let size: Int64
         let checksums: MavenChecksums
         let untrustedBy: String?
+        let verifiedBy: String?
         let updatedAt: Int64
         /// Orders uploads made within the same second (which one a plain -SNAPSHOT name means).
         let updatedMillis: Int64
@@ -70,11 +74,18 @@ struct MavenIndex: Sendable {
                 .run()
             try await db.create(index: "maven_plugins_key").unique().on("maven_plugins")
                 .column("group_id").column("artifact_id").run()
-        }
+        },
+        // Files that were trusted before verification was recorded count as verified: a stray
+        // wrong checksum must not take down a release that consumers already use.
+        Migration("maven-002-verified") { db in
+            try await db.alter(table: "maven_files").column("verified_by", type: .text).run()
+            try await db.update("maven_files").set("verified_by", to: "before-maven-002")
+                .where("untrusted_by", .is, SQLLiteral.null).run()
+        },
     ]
 
     static let fileColumns = ["path", "name", "version", "classifier", "extension", "snapshot_timestamp", "build_number",
-                              "digest", "size", "md5", "sha1", "sha256", "sha512", "untrusted_by", "updated_at", "updated_ms"]
+                              "digest", "size", "md5", "sha1", "sha256", "sha512", "untrusted_by", "verified_by", "updated_at", "updated_ms"]
 
     static func decode(_ row: any SQLRow) throws -> StoredFile {
         let timestamp = try row.decode(column: "snapshot_timestamp", as: String?.self)
@@ -87,7 +98,8 @@ struct MavenIndex: Sendable {
             digest: try Digest(parsing: try row.decode(column: "digest", as: String.self)), size: try row.decode(column: "size"),
             checksums: MavenChecksums(md5: try row.decode(column: "md5"), sha1: try row.decode(column: "sha1"),
                                       sha256: try row.decode(column: "sha256"), sha512: try row.decode(column: "sha512")),
-            untrustedBy: try row.decode(column: "untrusted_by", as: String?.self), updatedAt: try row.decode(column: "updated_at"),
+            untrustedBy: try row.decode(column: "untrusted_by", as: String?.self),
+            verifiedBy: try row.decode(column: "verified_by", as: String?.self), updatedAt: try row.decode(column: "updated_at"),
             updatedMillis: try row.decode(column: "updated_ms"))
     }
 
@@ -153,6 +165,10 @@ struct MavenIndex: Sendable {
 
     func setUntrusted(_ path: String, by algorithm: String?, in db: any SQLDatabase) async throws {
         try await db.update("maven_files").set("untrusted_by", to: algorithm).where("path", .equal, path).run()
+    }
+
+    func setVerified(_ path: String, by algorithm: String, in db: any SQLDatabase) async throws {
+        try await db.update("maven_files").set("verified_by", to: algorithm).where("path", .equal, path).run()
     }
 
     /// Removes file rows and prunes the folders they leave empty.

@@ -66,16 +66,21 @@ extension MavenRegistry {
         return Response(status: replaced ? .ok : .created, headers: [.eTag: EntityTag.quoted(ref.checksums.sha256)])
     }
 
-    /// A release file may be replaced only while it is untrusted (its checksum never matched).
+    /// A release file may be replaced only while it is untrusted: its uploaded checksum
+    /// did not match and none ever has.
     static func checkReplaceable(_ existing: MavenIndex.StoredFile, _ file: MavenFile) throws(MavenError) {
-        guard existing.untrustedBy != nil else {
+        guard existing.untrustedBy != nil, existing.verifiedBy == nil else {
             throw MavenError(.releaseExists, "\(file.fileName) of release \(file.groupId):\(file.artifactId):\(file.version) "
                              + "is already deployed and releases are immutable")
         }
     }
 
-    enum ChecksumOutcome: Sendable { case matched, mismatched(actual: String), missing }
+    enum ChecksumOutcome: Sendable { case matched, mismatched(actual: String), conflicting(actual: String), missing }
 
+    /// An uploaded checksum is compared with the stored file's. A match verifies the file (and
+    /// lifts a quarantine set by the same algorithm). A mismatch quarantines a file that no
+    /// checksum ever matched, so a corrupted upload can be fixed by uploading again; once
+    /// verified, a file is never taken down by a conflicting checksum: that is refused.
     func putChecksum(_ file: MavenFile, _ algorithm: ChecksumAlgorithm, _ request: Request) async throws -> Response {
         let body = try await request.body.collect(upTo: 1024)
         guard let uploaded = MavenChecksums.parseUploaded(String(buffer: body), algorithm) else {
@@ -89,8 +94,12 @@ extension MavenRegistry {
                     try await index.setUntrusted(file.path, by: nil, in: db)
                     try await index.regenerate(after: file, in: db)
                 }
+                if stored.verifiedBy == nil, stored.untrustedBy == nil || stored.untrustedBy == algorithm.rawValue {
+                    try await index.setVerified(file.path, by: algorithm.rawValue, in: db)
+                }
                 return .matched
             }
+            if stored.verifiedBy != nil { return .conflicting(actual: actual) }
             if stored.untrustedBy == nil {
                 try await index.setUntrusted(file.path, by: algorithm.rawValue, in: db)
                 try await index.regenerate(after: file, in: db)
@@ -100,6 +109,9 @@ extension MavenRegistry {
         switch outcome {
         case .matched: return Response(status: .created)
         case .missing: throw MavenError(.checksumWithoutFile, "deploy \(file.fileName) before its checksum")
+        case .conflicting(let actual):
+            throw MavenError(.checksumConflict, "\(algorithm.rawValue) of \(file.fileName) is \(actual), verified earlier; "
+                             + "the uploaded \(uploaded) is refused and the file is unchanged")
         case .mismatched(let actual):
             throw MavenError(.checksumMismatch, "\(algorithm.rawValue) mismatch for \(file.fileName): uploaded \(uploaded), "
                              + "content is \(actual); the file is not served until a matching checksum or a new upload arrives")

@@ -8,7 +8,7 @@ import NoraStorage
 /// (`<group path>/<artifactId>/<version>/<artifactId>-<version>[-<classifier>].<ext>`).
 ///
 ///     PUT    /maven2/<file>                 deploy (streamed; md5/sha1/sha256/sha512 computed on the way)
-///     PUT    /maven2/<file>.<alg>           checked against the file: mismatch → 400, file quarantined
+///     PUT    /maven2/<file>.<alg>           checked: a match verifies; a mismatch quarantines (400) an unverified file, is refused (409) for a verified one
 ///     PUT    /maven2/<…>/maven-metadata.xml accepted; the server's generated document stays authoritative
 ///     GET    /maven2/<file>[.<alg>]         download (Range, ETag); `-SNAPSHOT` names resolve to the newest build
 ///     GET    /maven2/<…>/maven-metadata.xml generated: artifact, SNAPSHOT version and plugin group levels

@@ -71,13 +71,7 @@ extension OCIRegistry {
     func patchUpload(_ name: RepositoryName, _ idText: String, _ request: Request, _ context: NoraRequestContext) async throws -> Response {
         try authorize(context, name, "push")
         let id = try await session(idText, in: name)
-        let current = try await store.uploadSize(id) ?? 0
-        if let range = request.headers[.contentRange] {
-            guard let start = ChunkRange.start(range), start == current else {
-                throw OCIError(.blobUploadInvalid, "chunk starts at \(range), upload has \(current) bytes",
-                               status: .rangeNotSatisfiable, headers: uploadHeaders(name, id.value, size: current))
-            }
-        }
+        try await checkChunkStart(request, of: id, in: name)
         let size = try await append(request, to: id)
         try await index.touchUpload(id.value, size: size)
         return Response(status: .accepted, headers: uploadHeaders(name, id.value, size: size))
@@ -88,6 +82,7 @@ extension OCIRegistry {
         let id = try await session(idText, in: name)
         guard let digestText = request.uri.queryParameters.get("digest") else { throw OCIError(.digestInvalid, "digest parameter missing") }
         let digest = try Self.digest(digestText)
+        try await checkChunkStart(request, of: id, in: name)  // a closing chunk must follow on, as in PATCH
         _ = try await append(request, to: id)
         let blob: BlobInfo
         do {
@@ -125,6 +120,17 @@ extension OCIRegistry {
               repo == name.value, try await store.uploadSize(id) != nil
         else { throw OCIError(.blobUploadUnknown, "upload \(idText.prefix(80)) is unknown or expired") }
         return id
+    }
+
+    /// A chunk that names its range must start where the upload ends: 416 otherwise, with
+    /// the upload's true `Range` so the client can resume.
+    func checkChunkStart(_ request: Request, of id: UploadID, in name: RepositoryName) async throws {
+        guard let range = request.headers[.contentRange] else { return }
+        let current = try await store.uploadSize(id) ?? 0
+        guard let start = ChunkRange.start(range), start == current else {
+            throw OCIError(.blobUploadInvalid, "chunk starts at \(range), upload has \(current) bytes",
+                           status: .rangeNotSatisfiable, headers: uploadHeaders(name, id.value, size: current))
+        }
     }
 
     func append(_ request: Request, to id: UploadID) async throws -> Int64 {

@@ -6,7 +6,12 @@ import NoraStorage
 extension OCIRegistry {
     func getManifest(_ name: RepositoryName, _ ref: String, _ request: Request, _ context: NoraRequestContext) async throws -> Response {
         try authorize(context, name, "pull")
-        let reference = try ManifestReference(ref)
+        // A tag that could never have been pushed names no manifest: 404, as distribution and
+        // the conformance suite expect (a PUT with it is still 400).
+        guard let reference = try? ManifestReference(ref) else {
+            if ref.contains(":") { _ = try ManifestReference(ref) }  // a malformed digest keeps DIGEST_INVALID
+            throw OCIError(.manifestUnknown, "\(name):\(ref.prefix(140))")
+        }
         guard let manifest = try await index.manifest(reference, in: name) else {
             throw OCIError(.manifestUnknown, "\(name):\(reference)")
         }

@@ -32,39 +32,54 @@ public enum NoraApp {
         /// Signs the OCI token service's bearer tokens (key shared by replicas through the database).
         public let signer: SignedTokens
         public let metrics: PrometheusCollectorRegistry
+        /// The database in use (the configured one, or the embedded file where it was found).
+        public let databaseURL: String
+        let identity: RegistryIdentity
         /// Activity events, batched into the database (a service of the application).
         public let activity: ActivityLog
     }
 
-    /// Opens the stores and applies every module's migrations.
+    /// Opens the stores, applies every module's migrations and checks that the database and
+    /// the store belong together (`RegistryIdentity`).
     public static func open(config: NoraConfig, logger: Logger, metrics: PrometheusCollectorRegistry) async throws -> Parts {
         let store: any BlobStore
         do {
-            store = ValidatingBlobStore(try await FileBlobStore(root: config.storage.path), metrics: PrometheusMetricsFactory(registry: metrics))
+            store = ValidatingBlobStore(try await FileBlobStore(root: config.storage.path), metrics: DescribedMetricsFactory(registry: metrics))
         } catch {
             throw StartupError("NORA_STORAGE_PATH='\(config.storage.path)': cannot create the storage folder (\(error))")
         }
+        let databaseURL = DatabaseLocation.resolve(config, logger: logger)
         let db: MetadataDatabase
         do {
-            db = try await MetadataDatabase.open(url: config.effectiveDatabaseURL, logger: logger)
+            db = try await MetadataDatabase.open(url: databaseURL, logger: logger)
         } catch {
-            throw StartupError("NORA_DATABASE_URL='\(config.effectiveDatabaseURL)': cannot open the database (\(error))")
+            throw StartupError("NORA_DATABASE_URL='\(databaseURL)': cannot open the database (\(error))")
         }
+        let identity: RegistryIdentity
         do {
-            try await db.migrate(migrations)
+            let fresh = (try? await db.reader.select().column("id").from("nora_migrations").limit(1).first()) == nil
+            do {
+                try await db.migrate(migrations)
+            } catch {
+                throw StartupError("database migration failed: \(error)")
+            }
+            identity = try await RegistryIdentity.establish(
+                db: db, store: store, places: .init(database: databaseURL, storage: config.storage.path),
+                freshDatabase: fresh, logger: logger)
         } catch {
             await db.close()
-            throw StartupError("database migration failed: \(error)")
+            throw error
         }
         let signer = try await SignedTokens.load(db: db, name: "oci-token-hs256", issuer: "nora")
         let activity = ActivityLog(store: ActivityStore(db: db),
                                    retention: .init(maxEvents: config.activity.maxEvents, maxAgeSeconds: config.activity.maxAgeSeconds),
                                    auditPath: config.activity.auditLog, logger: logger)
-        return Parts(config: config, db: db, store: store, tokens: TokenStore(db: db), signer: signer, metrics: metrics, activity: activity)
+        return Parts(config: config, db: db, store: store, tokens: TokenStore(db: db), signer: signer, metrics: metrics,
+                     databaseURL: databaseURL, identity: identity, activity: activity)
     }
 
     /// Every module's schema steps, in dependency order.
-    static let migrations: [Migration] = TokenStore.migrations + SignedTokens.migrations + RawRegistry.migrations
+    static let migrations: [Migration] = RegistryIdentity.migrations + TokenStore.migrations + SignedTokens.migrations + RawRegistry.migrations
         + OCIRegistry.migrations + NpmRegistry.migrations + PyPIRegistry.migrations + CargoRegistry.migrations
         + GoRegistry.migrations + MavenRegistry.migrations + NoraWeb.migrations
 
@@ -72,7 +87,7 @@ public enum NoraApp {
     public static func router(parts: Parts, users: Htpasswd) -> Router<NoraRequestContext> {
         let config = parts.config
         let router = Router(context: NoraRequestContext.self)
-        let factory = PrometheusMetricsFactory(registry: parts.metrics)
+        let factory = DescribedMetricsFactory(registry: parts.metrics)
         let policy = AccessPolicy(authEnabled: config.auth.enabled, anonymousRead: config.auth.anonymousRead)
         let failedLogins = config.rateLimit.enabled ? RateLimiter(rate: config.rateLimit.auth.rps, burst: config.rateLimit.auth.burst) : nil
         let authenticator = Authenticator(users: users, tokens: parts.tokens, signedTokens: [OCITokenVerifier(signer: parts.signer)],
@@ -100,7 +115,8 @@ public enum NoraApp {
         router.add(middleware: ActivityMiddleware(recorder: parts.activity))
         router.add(middleware: AuthMiddleware(authenticator: authenticator, policy: policy))
 
-        OperationsRoutes(db: parts.db, store: parts.store, registry: parts.metrics, publicMetrics: config.auth.publicMetrics)
+        OperationsRoutes(db: parts.db, store: parts.store, registry: parts.metrics, publicMetrics: config.auth.publicMetrics,
+                         identity: parts.identity)
             .register(on: router)
         TokenAPI(tokens: parts.tokens).register(on: router)
         web(parts: parts, authenticator: authenticator, policy: policy).register(on: router)
@@ -161,13 +177,13 @@ public enum NoraApp {
         }
         let app = Application(
             router: router,
-            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler(), ReasonPhraseHandler()])),
             configuration: .init(address: .hostname(host, port: port), serverName: "nora"),
             services: services,
             onServerRunning: { channel in
                 logger.info("nora listening", metadata: [
                     "address": .string(channel.localAddress?.description ?? "\(host):\(port)"),
-                    "storage": .string(config.storage.path), "database": .string(config.effectiveDatabaseURL),
+                    "storage": .string(config.storage.path), "database": .string(parts.databaseURL),
                     "auth": .stringConvertible(config.auth.enabled),
                     "registries": .string(config.registries.map(\.rawValue).sorted().joined(separator: ",")),
                 ])

@@ -10,8 +10,8 @@ struct GoCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Build a module zip from a folder (the go command's file rules) and upload it.",
             discussion: "PUTs <registry>/go/<module>/@v/<version>.zip. The token may also come from NORA_TOKEN.")
-        @Argument(help: "The module's root folder (holding go.mod).") var directory: String
-        @Option(help: "Module path; defaults to the go.mod module line (must match it).") var module: String?
+        @Argument(help: "The module's root folder (usually holding go.mod).") var directory: String
+        @Option(help: "Module path; defaults to the go.mod module line (must match it). Required for a folder without go.mod.") var module: String?
         @Option(help: "Canonical semver version, e.g. v1.2.3.") var version: String
         @Option(help: "Registry base URL.") var registry: String = "http://127.0.0.1:4000"
         @Option(help: "API token with the write role (sent as Bearer); else NORA_TOKEN.") var token: String?

@@ -16,7 +16,7 @@ struct Serve: AsyncParsableCommand {
           server.public_url      NORA_PUBLIC_URL               (none) external base URL used in links
           server.body_limit_mb   NORA_BODY_LIMIT_MB            2048   limit for bodies read whole
           storage.path           NORA_STORAGE_PATH             data/storage
-          database.url           NORA_DATABASE_URL             sqlite://<storage parent>/metadata.sqlite
+          database.url           NORA_DATABASE_URL             sqlite://<storage.path>/metadata.sqlite
           auth.enabled           NORA_AUTH_ENABLED             false
           auth.anonymous_read    NORA_AUTH_ANONYMOUS_READ      false
           auth.htpasswd_file     NORA_AUTH_HTPASSWD_FILE       users.htpasswd (bcrypt entries only)
@@ -54,7 +54,7 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        MetricsSystem.bootstrap(DescribedMetricsFactory(registry: registry))
         let app: NoraApp.App, parts: NoraApp.Parts
         do {
             (app, parts) = try await NoraApp.application(config: config, logger: logger, metrics: registry)
@@ -63,7 +63,9 @@ struct Serve: AsyncParsableCommand {
         }
         // In-flight requests get a bounded time to finish: a client that stalls mid-upload
         // must not keep the process alive after SIGTERM.
-        var group = ServiceGroupConfiguration(services: [app, HeapTrimmer(intervalSeconds: 10)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        let services: [any Service] = [app, HeapTrimmer(intervalSeconds: 10),
+                                       ShutdownAnnouncer(logger: logger, graceSeconds: Self.gracefulShutdownSeconds)]
+        var group = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         group.maximumGracefulShutdownDuration = .seconds(Self.gracefulShutdownSeconds)
         group.maximumCancellationDuration = .seconds(5)
         do {
@@ -73,6 +75,7 @@ struct Serve: AsyncParsableCommand {
         }
         // Closed here, after the server stopped, so no request can still be using it.
         await parts.db.close()
+        logger.notice("shutdown complete")
     }
 
     static let gracefulShutdownSeconds: Int64 = 10

@@ -91,6 +91,11 @@ import Testing
         ("hank:$2y$04$tooshort", "hank"),                                   // truncated bcrypt
         ("ivan:$2x$04$KHIKjpy9PEmmK6EgOBNAfOmIuMHqtI/ICr3ku0A6z4oLYvwblhSiK", "ivan"),  // unknown variant
         ("jane:$2y$04$KHIKjpy9PEmmK6EgOBNAfOmIuMHqtI/ICr3ku0A6z4oLYvwblhSiK ", "jane"), // trailing space
+        ("kim:$2y$99$KHIKjpy9PEmmK6EgOBNAfOmIuMHqtI/ICr3ku0A6z4oLYvwblhSiK", "kim"),    // cost 99
+        ("lee:$2y$03$KHIKjpy9PEmmK6EgOBNAfOmIuMHqtI/ICr3ku0A6z4oLYvwblhSiK", "lee"),    // cost below 04
+        ("max:$2y$04$KHIKjpy9PEmmK6EgOBNAfOmIuMHqtI/ICr3ku0A6z4oLYvwblhSi!", "max"),    // not bcrypt base64
+        ("ned:$2y$x4$KHIKjpy9PEmmK6EgOBNAfOmIuMHqtI/ICr3ku0A6z4oLYvwblhSiK", "ned"),    // cost not digits
+        ("ola:$2y$04xKHIKjpy9PEmmK6EgOBNAfOmIuMHqtI/ICr3ku0A6z4oLYvwblhSiK", "ola"),    // no '$' after the cost
     ])
     func weakOrUnknownHashesAreRefusedNamingTheUser(_ line: String, _ user: String) {
         let contents = Self.aliceApache + "\n" + line + "\n"

@@ -68,6 +68,29 @@ import Testing
         #expect(throws: GoModulePublisher.Failure.self) { try GoModulePublisher(directory: empty.path, module: nil, version: "v1.0.0") }
     }
 
+    @Test func aFolderWithoutGoModNeedsTheModulePath() throws {
+        let tree = try TempFolder()
+        try tree.write("errors.go", "package errors\n")
+        do {
+            _ = try GoModulePublisher(directory: tree.path, module: nil, version: "v0.9.1")
+            Issue.record("accepted a folder without go.mod and without --module")
+        } catch {
+            #expect(error.description.contains("--module"))
+        }
+        let publisher = try GoModulePublisher(directory: tree.path, module: "github.com/pkg/errors", version: "v0.9.1")
+        #expect(!publisher.hasGoMod)
+        let zip = tree.path + "/../nogomod-\(UUID().uuidString).zip"
+        defer { try? FileManager.default.removeItem(atPath: zip) }
+        try publisher.writeZip(to: zip)
+        let checked = try GoModuleZip.check(zipAt: zip, module: "github.com/pkg/errors",
+                                            version: try GoSemver(canonical: "v0.9.1"), limit: 1 << 20)
+        #expect(checked.goMod == nil)
+        #expect(throws: GoModulePublisher.Failure.self) {
+            try GoModulePublisher(directory: tree.path, module: "example.com/m/v2", version: "v2.0.0")
+        }
+        #expect(try GoModulePublisher(directory: tree.path, module: "example.com/m", version: "v2.0.0+incompatible").module == "example.com/m")
+    }
+
     @Test func refusesCollidingFiles() throws {
         let tree = try TempFolder()
         try tree.write("go.mod", "module example.com/c\n")

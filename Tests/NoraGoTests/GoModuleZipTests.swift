@@ -84,10 +84,23 @@ import Testing
         #expect(reason(dirFile).contains("both a file and a directory"))
     }
 
-    @Test func goModRules() {
+    /// Releases that predate modules (github.com/pkg/errors v0.9.1, go-spew v1.1.1) have no
+    /// go.mod; the go command accepts them and synthesises `module <path>`.
+    @Test func v0AndV1ModulesMayLackAGoMod() throws {
         var missing = TestZip()
         missing.add("example.com/m@v1.0.0/m.go", "package m\n")
-        #expect(reason(missing).contains("missing go.mod"))
+        let checked = try check(missing)
+        #expect(checked.goMod == nil)
+        #expect(checked.fileCount == 1)
+        var gopkg = TestZip()
+        gopkg.add("gopkg.in/yaml.v2@v2.4.0/yaml.go", "package yaml\n")
+        #expect(try check(gopkg, module: "gopkg.in/yaml.v2", version: "v2.4.0").goMod == nil)
+    }
+
+    @Test func goModRules() {
+        var missing = TestZip()
+        missing.add("example.com/m/v2@v2.0.0/m.go", "package m\n")
+        #expect(reason(missing, module: "example.com/m/v2", version: "v2.0.0").contains("missing go.mod"))
         var wrong = TestZip()
         wrong.add("example.com/m@v1.0.0/go.mod", "module example.com/other\n")
         #expect(reason(wrong).contains("declares module \"example.com/other\""))

@@ -76,7 +76,7 @@ import Testing
         return MavenIndex.StoredFile(
             path: "g/a/1.0-SNAPSHOT/\(name)", name: name, version: "1.0-SNAPSHOT", classifier: classifier, fileExtension: ext,
             snapshot: stamp.map { SnapshotStamp(timestamp: $0.0, buildNumber: $0.1) },
-            digest: try! .init(algorithm: .sha256, hex: sums.sha256), size: 1, checksums: sums, untrustedBy: nil, updatedAt: at, updatedMillis: at * 1000)
+            digest: try! .init(algorithm: .sha256, hex: sums.sha256), size: 1, checksums: sums, untrustedBy: nil, verifiedBy: nil, updatedAt: at, updatedMillis: at * 1000)
     }
 }
 

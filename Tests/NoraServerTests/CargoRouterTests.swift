@@ -61,6 +61,27 @@ import Testing
         }
     }
 
+    /// `cargo search serde` lists serde first: exact name, then prefix matches, then the rest
+    /// (by name within each), and paging keeps that order.
+    @Test func searchRanksExactThenPrefixThenOthers() async throws {
+        try await TestRegistry.run { client, _ in
+            for name in ["erased-serde", "serde_json", "a-serde-helper", "serde", "serde-derive", "unrelated"] {
+                let crate = try Self.crate(["\(name)-1.0.0/Cargo.toml": "[package]"])
+                let json = #"{"name":"\#(name)","vers":"1.0.0","deps":[],"features":{},"description":"x"}"#
+                let published = try await client.execute(uri: "/cargo/api/v1/crates/new", method: .put, body: Self.framed(json, crate))
+                #expect(published.status == .ok)
+            }
+            struct Found: Decodable { struct Crate: Decodable { let name: String }; let crates: [Crate] }
+            func names(_ query: String) async throws -> [String] {
+                let r = try await client.execute(uri: "/cargo/api/v1/crates?\(query)", method: .get)
+                return try JSONDecoder().decode(Found.self, from: Data(r.text.utf8)).crates.map(\.name)
+            }
+            #expect(try await names("q=serde") == ["serde", "serde-derive", "serde_json", "a-serde-helper", "erased-serde"])
+            #expect(try await names("q=SERDE&per_page=2&page=2") == ["serde_json", "a-serde-helper"])
+            #expect(try await names("q=serde_derive") == ["serde-derive"])
+        }
+    }
+
     @Test func authRequiredChallengesInCargoStyle() async throws {
         try await TestRegistry.run(configure: { $0.auth.enabled = true }) { client, parts in
             let anonymous = try await client.execute(uri: "/cargo/index/config.json", method: .get)

@@ -143,6 +143,14 @@ import Testing
 
             let badTag = try await OCI.putManifest(client, "team/app", ".hidden", manifest)
             #expect(badTag.status == .badRequest)
+            // GET and HEAD of a tag that could never exist: 404 MANIFEST_UNKNOWN (conformance suite).
+            for method in [HTTPRequest.Method.get, .head] {
+                let unknown = try await client.execute(uri: "/v2/team/app/manifests/.INVALID_MANIFEST_NAME", method: method)
+                #expect(unknown.status == .notFound)
+                if method == .get { #expect(OCI.error(unknown) == "MANIFEST_UNKNOWN") }
+            }
+            let malformedDigest = try await client.execute(uri: "/v2/team/app/manifests/sha256:short", method: .get)
+            #expect(malformedDigest.status == .badRequest)
             let badDigest = try await OCI.putManifest(client, "team/app", "sha256:short", manifest)
             #expect(badDigest.status == .badRequest)
             #expect(OCI.error(badDigest) == "DIGEST_INVALID")

@@ -152,7 +152,15 @@ import Testing
 
             let content = "hello world, streamed!"
             let d = OCI.digest(content)
-            let done = try await client.execute(uri: "\(next)?digest=\(d)", method: .put, body: ByteBuffer(string: "!"))
+            // A closing PUT whose chunk does not follow on is 416 like a PATCH, and the
+            // upload is left as it was.
+            let outOfOrderPut = try await client.execute(uri: "\(next)?digest=\(d)", method: .put,
+                                                         headers: [.contentRange: "30-30"], body: ByteBuffer(string: "!"))
+            #expect(outOfOrderPut.status == .rangeNotSatisfiable)
+            #expect(OCI.error(outOfOrderPut) == "BLOB_UPLOAD_INVALID")
+            #expect(outOfOrderPut.headers[OCI.range] == "0-20")
+            let done = try await client.execute(uri: "\(next)?digest=\(d)", method: .put,
+                                                headers: [.contentRange: "21-21"], body: ByteBuffer(string: "!"))
             #expect(done.status == .created)
             #expect(done.headers[.location] == "/v2/team/app/blobs/\(d)")
             #expect(done.headers[OCI.contentDigest] == d.description)

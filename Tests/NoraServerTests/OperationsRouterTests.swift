@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import NoraCore
+import NoraServer
 import Testing
 
 @Suite struct OperationsRouterTests {
@@ -18,6 +19,23 @@ import Testing
             let metrics = try await client.execute(uri: "/metrics", method: .get)
             #expect(metrics.text.contains("nora_http_requests_total{format=\"raw\",method=\"PUT\",status=\"201\"} 1"))
             #expect(metrics.text.contains("nora_http_request_duration_seconds_bucket"))
+        }
+    }
+
+    /// Every family has a `# HELP` line right before its `# TYPE` line, with a description
+    /// written for it (not the fallback derived from its name).
+    @Test func everyMetricFamilyIsDescribed() async throws {
+        try await TestRegistry.run { client, _ in
+            _ = try await client.execute(uri: "/raw/h.txt", method: .put, body: ByteBuffer(string: "h"))
+            _ = try await client.execute(uri: "/raw/h.txt", method: .get)
+            let lines = try await client.execute(uri: "/metrics", method: .get).text.split(separator: "\n").map(String.init)
+            let types = lines.enumerated().filter { $0.element.hasPrefix("# TYPE ") }
+            #expect(types.count >= 5)
+            for (index, line) in types {
+                let name = line.split(separator: " ")[2]
+                #expect(index > 0 && lines[index - 1].hasPrefix("# HELP \(name) "), "no HELP line for \(name)")
+                #expect(MetricHelp.known[String(name)] != nil, "\(name) has no description in MetricHelp")
+            }
         }
     }
 

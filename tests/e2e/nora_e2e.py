@@ -181,7 +181,7 @@ def curl(url: str, method: str = "GET", *, headers: dict[str, str] | list[str] |
 class Nora:
     """A running `nora serve` with its own data folder."""
     root: Path                 # temp folder owning everything of this server
-    data_dir: Path             # root/data  (metadata.sqlite lives here)
+    data_dir: Path             # root/data  (the storage folder's parent)
     storage: Path              # root/data/storage
     env: dict[str, str]
     port: int

@@ -100,7 +100,10 @@ def test_missing_htpasswd_with_auth_on_is_refused(tmp_path):
     ("[auth]\nenabled = 5\n", "auth.enabled (config.toml)='5'"),
     ('[raw]\nmax_file_size = "big"\n', "raw.max_file_size (config.toml)='big'"),
     ('[registries]\nenable = ["raw", "nonsense"]\n', "registries.enable (config.toml)"),
-    ("[server\nport = 1\n", "config.toml"),
+    ("[server\nport = 1\n", "bad.toml:1"),
+    ("[[[garbage", "bad.toml:1"),
+    ("[server]\nport = 1\n[{x}]\n", "bad.toml:3"),
+    ("[server]\n[ = ]\n", "bad.toml:2"),
 ])
 def test_bad_config_toml_value(tmp_path, toml, needle):
     cfg = tmp_path / "bad.toml"
@@ -145,7 +148,7 @@ def test_database_url_is_used(nora_factory, tmp_path):
     server = nora_factory({"NORA_DATABASE_URL": f"sqlite://{db}"})
     assert server.put("/raw/x.txt", b"x").status == 201
     assert db.exists()
-    assert not (server.data_dir / "metadata.sqlite").exists()
+    assert not (server.data_dir / "metadata.sqlite").exists() and not (server.storage / "metadata.sqlite").exists()
     # the CLI follows the same setting
     assert server.nora("token", "create", "--name", "t").returncode == 0
     assert "\tt\t" in server.nora("token", "list").stdout
@@ -256,3 +259,46 @@ def test_version_matches_health(nora, tmp_path):
     p = _cli(tmp_path, "--version")
     assert p.returncode == 0
     assert p.stdout.strip() == nora.get("/health").json()["version"]
+
+
+def test_servers_sharing_a_parent_folder_keep_separate_databases(nora_factory, tmp_path):
+    """The embedded database lives inside the storage folder: two servers whose storage folders
+    share a parent (both under one temp folder) never share a database."""
+    parent = tmp_path / "shared"
+    a = nora_factory({"NORA_STORAGE_PATH": str(parent / "a")})
+    b = nora_factory({"NORA_STORAGE_PATH": str(parent / "b")})
+    assert a.put("/raw/only-a.txt", b"a").status == 201
+    assert b.get("/raw/only-a.txt").status == 404
+    assert (parent / "a" / "metadata.sqlite").exists() and (parent / "b" / "metadata.sqlite").exists()
+    assert not (parent / "metadata.sqlite").exists()
+
+
+def test_database_and_store_that_do_not_belong_together_stop_startup(nora_factory, tmp_path):
+    a = nora_factory({"NORA_STORAGE_PATH": str(tmp_path / "a")})
+    assert a.put("/raw/x.txt", b"x").status == 201
+    assert a.get("/ready").json()["registry"] == "ok"
+    assert a.terminate() == 0
+    database = tmp_path / "a" / "metadata.sqlite"
+    stderr, _ = refuse(tmp_path, {"NORA_DATABASE_URL": f"sqlite://{database}",
+                                  "NORA_STORAGE_PATH": str(tmp_path / "empty")})
+    assert str(database) in stderr and str(tmp_path / "empty") in stderr, stderr
+    assert "not one registry's database and store" in stderr, stderr
+
+
+GARBAGE_FILES = [b"[[[garbage", b"[{x}]", b"[[ [", b"\x00\xff\xfe[[[", b"a = [[[[[[[[", b"a = {{{{", b'"""', b"[a]\n[[[b", b"= = =",
+                 b"[server]\nport = 0x\n", b"\xef\xbb\xbf[[[x"]
+
+
+@pytest.mark.parametrize("content", GARBAGE_FILES, ids=[repr(g)[2:14] for g in GARBAGE_FILES])
+def test_garbage_config_file_never_crashes(tmp_path, content):
+    """Garbage in config.toml gives one line naming the file and line, and exit status 1 (not a
+    crash inside the TOML parser: exit 134 and no message)."""
+    root = tmp_path / "g"
+    (root / "home").mkdir(parents=True)
+    cfg = root / "garbage.toml"
+    cfg.write_bytes(content)
+    env = clean_env(root / "home", {"NORA_STORAGE_PATH": str(root / "data" / "storage"), "NORA_CONFIG_PATH": str(cfg)})
+    p = run_nora(["serve"], env, root, timeout=15)
+    assert p.returncode == 1, (p.returncode, p.stderr)
+    line = first_error_line(p.stderr)
+    assert "invalid configuration" in line and "garbage.toml" in line, p.stderr

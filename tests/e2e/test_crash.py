@@ -15,7 +15,7 @@ SENT = 20 * 1024 * 1024        # what is actually sent before the crash
 
 
 def raw_rows(server, path: str | None = None) -> list[tuple]:
-    db = server.data_dir / "metadata.sqlite"
+    db = server.storage / "metadata.sqlite"
     assert db.exists()
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:

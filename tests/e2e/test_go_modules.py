@@ -193,7 +193,6 @@ BAD_UPLOADS = [
     ("symlink", "v1.0.0", lambda: symlink_zip(M, "v1.0.0", GOOD_MOD), 400, "symbolic link"),
     ("case-duplicate", "v1.0.0", lambda: module_zip(M, "v1.0.0", {"go.mod": GOOD_MOD, "a.go": "package bad\n",
                                                                    "A.go": "package bad\n"}), 400, "collision"),
-    ("no-go-mod", "v1.0.0", lambda: module_zip(M, "v1.0.0", {"bad.go": "package bad\n"}), 400, "missing go.mod"),
     ("not-a-zip", "v1.0.0", lambda: b"this is not a zip file", 400, "not a valid zip"),
 ]
 
@@ -308,3 +307,56 @@ def test_nora_go_publish_cli_with_auth(auth_nora, tmp_path):
     ok = nora.nora("go", "publish", str(src), "--version", "v0.1.0", "--registry", nora.base, "--token", token)
     assert ok.returncode == 0, ok.stderr
     assert nora.get("/go/example.com/authtool/@v/list").text == "v0.1.0\n"
+
+
+LEGACY_APP = """package main
+
+import (
+\t"fmt"
+
+\t"example.com/legacy"
+\t"example.com/oldcli"
+)
+
+func main() { fmt.Println(legacy.Name(), oldcli.Name()) }
+"""
+
+
+def test_modules_without_go_mod(nora, tmp_path):
+    """Releases that predate modules (github.com/pkg/errors v0.9.1 and the like) have no go.mod:
+    accepted by PUT and by `nora go publish --module`, served with the .mod the go command
+    synthesises, so go.sum agrees with the checksum database's hashes; a /vN path still needs one."""
+    body, _ = publish_ok(nora, "example.com/legacy", "v1.0.0",
+                         {"legacy.go": "package legacy\n\nfunc Name() string { return \"legacy\" }\n"})
+    r = nora.get("/go/example.com/legacy/@v/v1.0.0.mod")
+    assert r.status == 200 and r.text == "module example.com/legacy\n", r
+
+    src = tmp_path / "oldcli"
+    src.mkdir()
+    (src / "cli.go").write_text("package oldcli\n\nfunc Name() string { return \"oldcli\" }\n")
+    refused = nora.nora("go", "publish", str(src), "--version", "v0.1.0", "--registry", nora.base)
+    assert refused.returncode != 0 and "--module" in refused.stderr, refused.stderr
+    result = nora.nora("go", "publish", str(src), "--module", "example.com/oldcli", "--version", "v0.1.0",
+                       "--registry", nora.base)
+    assert result.returncode == 0, result.stderr
+    cli = json.loads(result.stdout)
+
+    go = GoClient(tmp_path / "go", f"{nora.base}/go,off")
+    app = tmp_path / "go" / "work"
+    app.mkdir(parents=True, exist_ok=True)
+    (app / "go.mod").write_text("module example.com/app\n\ngo 1.21\n")
+    (app / "main.go").write_text(LEGACY_APP)
+    go.run("get", "example.com/legacy@v1.0.0", "example.com/oldcli@v0.1.0", cwd=app)
+    go.run("build", "-o", str(tmp_path / "legacy-app"), ".", cwd=app)
+    out = subprocess.run([str(tmp_path / "legacy-app")], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "legacy oldcli"
+    sums = parse_go_sum((app / "go.sum").read_text())
+    for module, version, published in (("example.com/legacy", "v1.0.0", body), ("example.com/oldcli", "v0.1.0", cli)):
+        assert sums[(module, version)] == published["h1"]
+        assert sums[(module, version + "/go.mod")] == published["goModH1"]
+
+    before = nora.blob_files()
+    r = nora.put(f"/go/{escape(M)}/v2/@v/v2.0.0.zip",
+                 module_zip(M + "/v2", "v2.0.0", {"bad.go": "package bad\n"}))
+    assert r.status == 400 and "missing go.mod" in r.text, r
+    assert nora.blob_files() == before

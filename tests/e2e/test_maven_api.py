@@ -41,26 +41,65 @@ def test_file_round_trip_with_computed_checksums_range_and_etag(nora):
 def test_uploaded_checksums_are_verified_and_mismatch_quarantines(nora):
     jar = b"jar bytes" * 100
     assert nora.put(f"{G}/2.0/widget-2.0.jar", jar).status == 201
-    assert nora.put(f"{G}/2.0/widget-2.0.jar.sha1", digest("sha1", jar)).status == 201
-    assert nora.put(f"{G}/2.0/widget-2.0.jar.md5", digest("md5", jar) + "  widget-2.0.jar\n").status == 201
     assert nora.put(f"{G}/2.0/widget-2.0.jar.sha1", "not-hex").status == 400
-    assert nora.put(f"{G}/2.0/widget-2.0.jar.sha256", digest("sha256", jar)).status == 201
-
+    # the first checksum is wrong: the file is quarantined (not served, not in the metadata)
     bad = nora.put(f"{G}/2.0/widget-2.0.jar.sha1", "0" * 40)
     assert bad.status == 400, bad
     assert "mismatch" in bad.text
-    # not trusted until a matching checksum arrives: not served, not in the metadata
     assert nora.get(f"{G}/2.0/widget-2.0.jar").status == 409
     assert "<version>2.0</version>" not in nora.get(f"{G}/maven-metadata.xml").text
+    # ... until a matching one arrives, which verifies it
     assert nora.put(f"{G}/2.0/widget-2.0.jar.sha1", digest("sha1", jar)).status == 201
     assert nora.get(f"{G}/2.0/widget-2.0.jar").body == jar
     assert "<version>2.0</version>" in nora.get(f"{G}/maven-metadata.xml").text
+    assert nora.put(f"{G}/2.0/widget-2.0.jar.md5", digest("md5", jar) + "  widget-2.0.jar\n").status == 201
+    assert nora.put(f"{G}/2.0/widget-2.0.jar.sha256", digest("sha256", jar)).status == 201
 
-    # an untrusted release may be deployed again (that is how it gets fixed)
-    assert nora.put(f"{G}/2.0/widget-2.0.jar.md5", "f" * 32).status == 400
-    assert nora.put(f"{G}/2.0/widget-2.0.jar", b"fixed").status == 200
-    assert nora.get(f"{G}/2.0/widget-2.0.jar").body == b"fixed"
+    # an untrusted release that no checksum ever matched may be deployed again (how it gets fixed)
+    broken = b"truncated"
+    assert nora.put(f"{G}/3.0/widget-3.0.jar", broken).status == 201
+    assert nora.put(f"{G}/3.0/widget-3.0.jar.md5", "f" * 32).status == 400
+    assert nora.put(f"{G}/3.0/widget-3.0.jar", b"fixed").status == 200
+    assert nora.get(f"{G}/3.0/widget-3.0.jar").body == b"fixed"
     assert nora.put(f"{G}/9.9/widget-9.9.jar.sha1", "0" * 40).status == 404
+
+
+def test_verified_release_cannot_be_taken_down_or_replaced(nora):
+    """Once a checksum matched, a conflicting checksum is refused with the file left as it was,
+    and the release file can never be replaced (the sequence found with real deploys)."""
+    jar = b"release jar" * 50
+    assert nora.put(f"{G}/4.0/widget-4.0.jar", jar).status == 201
+    assert nora.put(f"{G}/4.0/widget-4.0.jar.sha1", digest("sha1", jar)).status == 201
+    for alg, length in (("sha1", 40), ("md5", 32), ("sha256", 64)):
+        r = nora.put(f"{G}/4.0/widget-4.0.jar.{alg}", "0" * length)
+        assert r.status == 409, r
+        assert "unchanged" in r.text
+        served = nora.get(f"{G}/4.0/widget-4.0.jar")
+        assert served.status == 200 and served.body == jar, served
+        assert nora.get(f"{G}/4.0/widget-4.0.jar.{alg}").text.strip() == digest(alg, jar)
+    assert "<version>4.0</version>" in nora.get(f"{G}/maven-metadata.xml").text
+    replaced = nora.put(f"{G}/4.0/widget-4.0.jar", b"other bytes")
+    assert replaced.status == 409 and "immutable" in replaced.text, replaced
+    assert nora.get(f"{G}/4.0/widget-4.0.jar").body == jar
+
+
+def test_error_message_is_the_reason_phrase(nora):
+    """mvn prints only the status line, so the message travels as its reason phrase too."""
+    import http.client
+    assert nora.put(f"{G}/5.0/widget-5.0.jar", b"x").status == 201
+    conn = http.client.HTTPConnection("127.0.0.1", nora.port, timeout=30)
+    try:
+        conn.request("PUT", f"{G}/5.0/widget-5.0.jar", body=b"y")
+        response = conn.getresponse()
+        response.read()
+        assert response.status == 409
+        assert "is already deployed and releases are immutable" in response.reason, response.reason
+        conn.request("GET", f"{G}/5.0/widget-5.0.jar")
+        ok = conn.getresponse()
+        ok.read()
+        assert ok.status == 200 and ok.reason == "OK"
+    finally:
+        conn.close()
 
 
 def test_invalid_coordinates_and_traversal_are_refused_and_store_nothing(nora):

@@ -44,6 +44,7 @@ def test_deploy_file_release_then_dependency_get_and_redeploy_conflict(nora, tmp
     again = mvn.deploy_file(other, pom, check=False)
     assert again.returncode != 0
     assert re.search(r"\b409\b", again.stdout), again.stdout[-3000:]
+    assert "releases are immutable" in again.stdout, again.stdout[-3000:]  # the reason phrase mvn prints
     assert nora.get(f"{base}/1.0.0/tool-1.0.0.jar").body == jar.read_bytes()
 
 

@@ -171,6 +171,8 @@ def test_request_id_echoed_or_generated(auth_nora):
     while "find-me-in-the-log" not in server.log() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert "find-me-in-the-log" in server.log()
+    line = next(l for l in server.log().splitlines() if "find-me-in-the-log" in l)
+    assert "hb.request.id" not in line and line.count("request_id") == 1, line  # one id per line
 
 
 # --------------------------------------------------------------------------------------
@@ -180,6 +182,9 @@ def test_request_id_echoed_or_generated(auth_nora):
 def test_sigterm_exits_cleanly(nora):
     assert nora.put("/raw/keep.txt", b"kept").status == 201
     assert nora.terminate() == 0
+    log = nora.log()
+    assert "shutdown begins" in log and "shutdown complete" in log, log[-2000:]
+    assert log.index("shutdown begins") < log.index("shutdown complete")
     # and the data survives a restart
     nora.restart()
     assert nora.get("/raw/keep.txt").body == b"kept"

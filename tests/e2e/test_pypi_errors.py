@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from pypi_support import (build, client_env, make_project, new_venv, ok, pip_install, post_upload, simple_json,
+from pypi_support import (TWINE, UV, build, client_env, make_project, new_venv, ok, pip_install, post_upload, run, simple_json,
                           twine_upload, upload_area_files, uv_pip_install, uv_publish, installed_version, wheel_bytes)
 
 
@@ -78,6 +78,24 @@ def test_duplicate_upload_is_refused_by_twine(nora, demo, tmp_path):
     uv = uv_publish(nora.base, [sdist], env)
     assert uv.returncode != 0 and "File already exists" in uv.stdout + uv.stderr, uv
     assert_nothing_stored(nora, blobs)
+
+
+def test_republishing_skips_existing_files_with_uv_check_url(nora, demo, tmp_path):
+    """What docs/pypi.md recommends for re-runs: current twine refuses --skip-existing for any
+    index but the public one, while `uv publish --check-url <index>` looks each file up in
+    nora's simple index (name and sha256) and skips those already there."""
+    env = client_env(tmp_path / "home")
+    wheel, sdist = demo
+    ok(twine_upload(nora.base, [wheel], env))
+    blobs = len(nora.blob_files())
+    skip = run([TWINE, "upload", "--skip-existing", "--non-interactive", "--repository-url", f"{nora.base}/simple/",
+                "-u", "u", "-p", "p", str(wheel)], env)
+    assert skip.returncode != 0 and "skip-existing" in (skip.stdout + skip.stderr).lower(), skip
+    both = run([UV, "publish", "--publish-url", f"{nora.base}/simple/", "--check-url", f"{nora.base}/simple/",
+                "-u", "u", "-p", "p", str(wheel), str(sdist)], env)
+    ok(both)
+    assert len(simple_json(nora, "errdemo")["files"]) == 2
+    assert len(nora.blob_files()) > blobs  # the sdist (and its metadata) was uploaded, the wheel skipped
 
 
 def test_oversize_file_is_refused(nora_factory, demo, tmp_path):

@@ -17,22 +17,26 @@ public enum ConfigLoader {
     public static func load(environment: [String: String] = ProcessInfo.processInfo.environment,
                             fileReader: (String) -> String? = readFile) throws(ConfigError) -> (NoraConfig, warnings: [String]) {
         var tomlText: String?
+        var source = "config.toml"
         if let path = environment["NORA_CONFIG_PATH"], !path.isEmpty {
             guard let text = fileReader(path) else {
                 throw ConfigError(key: "NORA_CONFIG_PATH", value: path, reason: "file cannot be read")
             }
             tomlText = text
+            source = path
         } else {
             tomlText = fileReader("config.toml")
         }
-        return try parse(toml: tomlText, environment: environment)
+        return try parse(toml: tomlText, environment: environment, source: source)
     }
 
-    public static func parse(toml: String?, environment: [String: String]) throws(ConfigError) -> (NoraConfig, warnings: [String]) {
+    /// `source` names the file in errors.
+    public static func parse(toml: String?, environment: [String: String],
+                             source: String = "config.toml") throws(ConfigError) -> (NoraConfig, warnings: [String]) {
         var values: [String: String] = [:]
         var warnings: [String] = []
         if let toml {
-            let flat = try flatten(toml: toml)
+            let flat = try flatten(toml: toml, source: source)
             let known = Set(settings.map(\.tomlKey))
             for (key, value) in flat {
                 if known.contains(key) { values[key] = value } else { warnings.append("config.toml: key '\(key)' is not used by nora and was ignored") }
@@ -63,10 +67,17 @@ public enum ConfigLoader {
         }
     }
 
-    static func flatten(toml: String) throws(ConfigError) -> [String: String] {
+    static func flatten(toml: String, source: String = "config.toml") throws(ConfigError) -> [String: String] {
         let table: TOMLTable
-        do { table = try TOMLTable(string: toml) } catch {
-            throw ConfigError(key: "config.toml", value: "…", reason: "not valid TOML: \(error)")
+        do {
+            try TOMLHeaderCheck.check(toml)
+            table = try TOMLTable(string: toml)
+        } catch let problem as TOMLHeaderCheck.Problem {
+            throw ConfigError(file: source, line: problem.line, reason: problem.reason)
+        } catch let error as TOMLParseError {
+            throw ConfigError(file: source, line: error.source.begin.line, reason: error.description)
+        } catch {
+            throw ConfigError(file: source, line: nil, reason: "\(error)")
         }
         var flat: [String: String] = [:]
         for section in table.keys {

@@ -17,7 +17,7 @@ public struct NoraConfig: Sendable, Equatable {
     }
 
     public struct Database: Sendable, Equatable {
-        /// `sqlite://<file>` (default: `metadata.sqlite` beside the storage folder) or, later, `postgres://`.
+        /// `sqlite://<file>` (default: `metadata.sqlite` inside the storage folder) or, later, `postgres://`.
         public var url: String?
         public init() {}
     }
@@ -118,9 +118,22 @@ public struct NoraConfig: Sendable, Equatable {
         return slash == trimmed.startIndex ? "/" : String(trimmed[..<slash])
     }
 
-    /// The database URL in force: the configured one or the embedded SQLite file.
+    /// The storage folder without a trailing slash.
+    public var storageFolder: String {
+        storage.path.count > 1 && storage.path.hasSuffix("/") ? String(storage.path.dropLast()) : storage.path
+    }
+
+    /// The database URL in force: the configured one or the embedded SQLite file, which
+    /// lives inside the storage folder (as NORA keeps everything under its storage path), so
+    /// two servers whose storage folders share a parent never share a database.
     public var effectiveDatabaseURL: String {
-        database.url ?? "sqlite://\(dataDirectory)/metadata.sqlite"
+        database.url ?? "sqlite://\(storageFolder)/metadata.sqlite"
+    }
+
+    /// Where the embedded database was kept before it moved inside the storage folder:
+    /// beside it. Still used when found there and not at the new place (start-up says so).
+    public var legacyDatabaseURL: String? {
+        database.url == nil ? "sqlite://\(dataDirectory)/metadata.sqlite" : nil
     }
 
     /// True when the host only accepts connections from this machine.
@@ -161,7 +174,22 @@ public struct ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
     public init(key: String, value: String, reason: String) {
         self.key = key; self.value = value; self.reason = reason
     }
-    public var description: String { "invalid configuration: \(key)='\(value)': \(reason)" }
+    /// Set for a file that is not valid TOML: the message names the file and line instead.
+    public var file: String?
+    public var line: Int?
+
+    /// A file that cannot be read as TOML: `<file>:<line>: <problem>`.
+    public init(file: String, line: Int?, reason: String) {
+        self.key = file; self.value = ""; self.reason = reason; self.file = file; self.line = line
+    }
+
+    public var description: String {
+        if let file {
+            let place = line.map { "\(file):\($0)" } ?? file
+            return "invalid configuration file \(place): not valid TOML: \(reason)"
+        }
+        return "invalid configuration: \(key)='\(value)': \(reason)"
+    }
 }
 
 extension StringProtocol {

@@ -28,6 +28,7 @@ public struct GarbageCollector: Sendable {
 
     static let referenceColumns = RawRegistry.blobReferences + OCIRegistry.blobReferences + NpmRegistry.blobReferences
         + PyPIRegistry.blobReferences + CargoRegistry.blobReferences + GoRegistry.blobReferences + MavenRegistry.blobReferences
+        + RegistryIdentity.blobReferences
 
     let db: MetadataDatabase
     let store: any BlobStore

@@ -19,6 +19,9 @@ struct RequestIDMiddleware: RouterMiddleware {
         let id = request.headers[Self.header].flatMap(Self.acceptable) ?? Self.generate()
         context.requestID = id
         context.logger[metadataKey: "request_id"] = .string(id)
+        // One id per log line: Hummingbird's own (never sent to the client) is dropped in
+        // favour of the one echoed in X-Request-ID. Nothing here reads `context.id`.
+        context.logger[metadataKey: "hb.request.id"] = nil
         var response = try await next(request, context)
         response.headers[Self.header] = id
         return response

@@ -12,6 +12,8 @@ struct OperationsRoutes: Sendable {
     let store: any BlobStore
     let registry: PrometheusCollectorRegistry
     let publicMetrics: Bool
+    /// The database and the store must still be this registry's pair.
+    let identity: RegistryIdentity
     let startedAt = ContinuousClock.now
 
     struct Health: Encodable {
@@ -25,6 +27,8 @@ struct OperationsRoutes: Sendable {
         let status: String
         let database: String
         let storage: String
+        /// `ok`, or `mismatch` when the database or the store no longer names this registry.
+        let registry: String
     }
 
     func register(on router: Router<NoraRequestContext>) {
@@ -42,11 +46,12 @@ struct OperationsRoutes: Sendable {
     }
 
     func readiness() async throws -> Response {
-        var database = "ok", storage = "ok"
+        var database = "ok", storage = "ok", registry = "ok"
         do { try await db.ping() } catch { database = "unavailable" }
         do { try await store.checkHealth() } catch { storage = "unavailable" }
-        let ready = database == "ok" && storage == "ok"
-        return .json(Readiness(status: ready ? "ready" : "not ready", database: database, storage: storage),
+        if database == "ok", storage == "ok", (try? await identity.check(db: db, store: store)) != true { registry = "mismatch" }
+        let ready = database == "ok" && storage == "ok" && registry == "ok"
+        return .json(Readiness(status: ready ? "ready" : "not ready", database: database, storage: storage, registry: registry),
                      status: ready ? .ok : .serviceUnavailable)
     }
 }
