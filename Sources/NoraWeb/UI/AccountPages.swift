@@ -64,8 +64,8 @@ extension WebUI {
             h.element("h1", "API tokens")
             if let created {
                 h.raw("<div class=\"notice\" role=\"status\"><p>Token <strong>"); h.text(created.name)
-                h.raw("</strong> created. Copy it now: it is not shown again.</p><pre data-copy id=\"new-token\"><code>")
-                h.text(created.secret); h.raw("</code></pre></div>")
+                h.raw("</strong> created. Copy it now: it is not shown again.</p><div class=\"snippet-body\"><pre data-copy id=\"new-token\"><code>")
+                h.text(created.secret); h.raw("</code></pre></div></div>")
             }
             if let error { h.raw("<p class=\"notice error\" role=\"alert\">"); h.text(error); h.raw("</p>") }
             h.raw("<h2>Create a token</h2><form class=\"inline\" method=\"post\" action=\"/ui/tokens\">")
