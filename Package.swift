@@ -152,6 +152,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "SQLKit", package: "sql-kit"),
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .executableTarget(name: "nora", dependencies: [
             "NoraCore", "NoraServer", "NoraAuth", "NoraMetadata", "NoraGo", "NoraPyPI", "NoraWeb",

@@ -18,7 +18,7 @@ import SQLKit
 public struct CargoRegistry: Sendable {
     public static let migrations: [Migration] = CrateIndex.migrations
     /// Columns naming blobs this format keeps (for garbage collection).
-    public static let blobReferences: [BlobReferenceColumn] = [BlobReferenceColumn("cargo_versions", "digest")]
+    public static let blobReferences: [BlobReferenceColumn] = [BlobReferenceColumn("cargo_versions", "digest", format: "cargo", size: "size", names: ["name_key", "version"])]
     /// Largest `.crate` accepted (crates.io allows 10 MiB by default; private registries hold bigger ones).
     static let maxCrateBytes: Int64 = 512 * 1024 * 1024
     /// Largest publish metadata accepted (it carries the README text).

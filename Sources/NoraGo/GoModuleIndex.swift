@@ -54,9 +54,9 @@ struct GoModuleIndex: Sendable {
     ]
 
     static let blobReferences = [
-        BlobReferenceColumn("go_versions", "zip_digest"),
-        BlobReferenceColumn("go_versions", "mod_digest"),
-        BlobReferenceColumn("go_staged_mods", "mod_digest"),
+        BlobReferenceColumn("go_versions", "zip_digest", format: "go", size: "zip_size", names: ["module", "version"]),
+        BlobReferenceColumn("go_versions", "mod_digest", format: "go", size: "mod_size", names: ["module", "version"]),
+        BlobReferenceColumn("go_staged_mods", "mod_digest", format: "go", size: "mod_size", names: ["module", "version"]),
     ]
 
     func version(_ module: String, _ version: String, in db: (any SQLDatabase)? = nil) async throws -> Version? {

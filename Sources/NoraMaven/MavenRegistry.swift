@@ -18,7 +18,7 @@ public struct MavenRegistry: Sendable {
     public static let prefix = "maven2"
     public static let migrations: [Migration] = MavenIndex.migrations
     /// Columns naming blobs this format keeps (for garbage collection).
-    public static let blobReferences: [BlobReferenceColumn] = [BlobReferenceColumn("maven_files", "digest")]
+    public static let blobReferences: [BlobReferenceColumn] = [BlobReferenceColumn("maven_files", "digest", format: "maven", size: "size", names: ["path"])]
 
     let index: MavenIndex
     let store: any BlobStore

@@ -23,7 +23,7 @@ import NoraStorage
 public struct NpmRegistry: Sendable {
     public static let migrations = NpmSchema.migrations
     /// Every published version's tarball.
-    public static let blobReferences = [BlobReferenceColumn("npm_versions", "digest")]
+    public static let blobReferences = [BlobReferenceColumn("npm_versions", "digest", format: "npm", size: "size", names: ["package", "version"])]
 
     let index: NpmIndex
     let db: MetadataDatabase

@@ -87,6 +87,7 @@ extension StorageError {
         case .rangeNotSatisfiable(let size): OCIError(.blobUnknown, "range not satisfiable", status: .rangeNotSatisfiable,
                                                       headers: [.contentRange: "bytes */\(size)"])
         case .io: OCIError(.unknown, "storage error")
+        case .full: OCIError(.unknown, "the registry's storage is full: nothing was stored", status: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"))
         }
     }
 }

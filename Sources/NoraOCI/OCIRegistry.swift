@@ -11,7 +11,10 @@ import NoraStorage
 public struct OCIRegistry: Sendable {
     public static let migrations = OCISchema.migrations
     /// Manifests are blobs too; blob links keep layers a repository may serve.
-    public static let blobReferences = [BlobReferenceColumn("oci_manifests", "digest"), BlobReferenceColumn("oci_blob_links", "digest")]
+    public static let blobReferences = [
+        BlobReferenceColumn("oci_manifests", "digest", format: "docker", size: "size", names: ["repo"]),
+        BlobReferenceColumn("oci_blob_links", "digest", format: "docker", size: "size", names: ["repo"]),
+    ]
     /// Idle upload sessions expire after this long.
     public static let uploadIdleSeconds: Int64 = 30 * 60
     /// Concurrent (non-expired) upload sessions allowed before 429.

@@ -17,7 +17,10 @@ import NoraStorage
 public struct PyPIRegistry: Sendable {
     public static let migrations = PyPIIndex.migrations
     /// Columns naming blobs this format keeps (for garbage collection).
-    public static let blobReferences = [BlobReferenceColumn("pypi_files", "digest"), BlobReferenceColumn("pypi_core_metadata", "digest")]
+    public static let blobReferences = [
+        BlobReferenceColumn("pypi_files", "digest", format: "pypi", size: "size", names: ["project", "filename"]),
+        BlobReferenceColumn("pypi_core_metadata", "digest", format: "pypi", size: "size", names: ["project", "filename"]),
+    ]
 
     let index: PyPIIndex
     let store: any BlobStore

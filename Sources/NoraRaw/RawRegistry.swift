@@ -13,7 +13,7 @@ import NoraStorage
 public struct RawRegistry: Sendable {
     public static let prefix = "raw"
     public static let migrations = RawFileIndex.migrations
-    public static let blobReferences = [BlobReferenceColumn("raw_files", "digest")]
+    public static let blobReferences = [BlobReferenceColumn("raw_files", "digest", format: "raw", size: "size", names: ["path"])]
 
     let index: RawFileIndex
     let store: any BlobStore

@@ -108,6 +108,8 @@ public enum StorageError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidKey(String)
     case rangeNotSatisfiable(size: Int64)
     case io(String)
+    /// The storage device is full (ENOSPC, or a quota): nothing was stored.
+    case full
 
     public var description: String {
         switch self {
@@ -118,6 +120,7 @@ public enum StorageError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidKey(let key): "invalid storage key: \(key)"
         case .rangeNotSatisfiable(let size): "range not satisfiable for \(size) bytes"
         case .io(let message): "storage I/O error: \(message)"
+        case .full: "the storage is full: nothing was stored"
         }
     }
 }

@@ -223,6 +223,18 @@ public struct FileBlobStore: BlobStore {
         }
     }
 
+    /// ENOSPC or EDQUOT anywhere in the error's causes.
+    static func isOutOfSpace(_ error: FileSystemError) -> Bool {
+        var cause: (any Error)? = error
+        while let current = cause {
+            if let call = current as? FileSystemError.SystemCallError, call.errno == .noSpace || call.errno == .diskQuotaExceeded {
+                return true
+            }
+            cause = (current as? FileSystemError)?.cause
+        }
+        return false
+    }
+
     static func randomName() -> String {
         var generator = SystemRandomNumberGenerator()
         return (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }.hexString
@@ -231,6 +243,7 @@ public struct FileBlobStore: BlobStore {
     static func mapped(_ error: any Error) -> any Error {
         if error is StorageError || error is CancellationError { return error }
         if let fsError = error as? FileSystemError {
+            if isOutOfSpace(fsError) { return StorageError.full }
             return fsError.code == .notFound ? StorageError.notFound : StorageError.io(fsError.message)
         }
         return error

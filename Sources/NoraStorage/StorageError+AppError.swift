@@ -11,6 +11,7 @@ extension StorageError {
         case .invalidKey: AppError(.badRequest, description)
         case .rangeNotSatisfiable(let size): AppError(.rangeNotSatisfiable, description, headers: [.contentRange: "bytes */\(size)"])
         case .io: AppError(.internalError, "storage error")
+        case .full: AppError(.insufficientStorage, description)
         }
     }
 }

@@ -17,13 +17,7 @@ struct GCCommand: AsyncParsableCommand {
     @Option(help: "Keep unreferenced blobs younger than this (e.g. 1h, 30m, 2d; 0 removes all unreferenced). Default: NORA_GC_GRACE, else 1h.") var grace: String?
 
     func run() async throws {
-        let config = try loadConfiguration()
-        var graceSeconds = config.gc.graceSeconds
-        if let grace {
-            let zero = ["0", "0s", "0m", "0h", "0d"].contains(grace)
-            guard let seconds = zero ? 0 : DurationText.seconds(grace) else { throw ValidationError("--grace must look like 1h, 30m, 2d or 0") }
-            graceSeconds = seconds
-        }
+        let graceSeconds = try graceOption(grace, default: loadConfiguration().gc.graceSeconds)
         let report = try await withStores { parts, logger in
             try await GarbageCollector(db: parts.db, store: parts.store, logger: logger)
                 .run(graceSeconds: graceSeconds, dryRun: dryRun)
@@ -33,4 +27,12 @@ struct GCCommand: AsyncParsableCommand {
               + "\(report.prunedLinks) unreferenced OCI blob links\(dryRun ? " would be" : "") dropped; "
               + "\(report.removedUploads) expired uploads removed")
     }
+}
+
+/// A `--grace` value (`1h`, `30m`, `2d`, `0`) in seconds, or `fallback` when not given.
+func graceOption(_ text: String?, default fallback: Int64) throws -> Int64 {
+    guard let text else { return fallback }
+    if ["0", "0s", "0m", "0h", "0d"].contains(text) { return 0 }
+    guard let seconds = DurationText.seconds(text) else { throw ValidationError("--grace must look like 1h, 30m, 2d or 0") }
+    return seconds
 }

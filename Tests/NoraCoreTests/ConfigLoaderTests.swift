@@ -147,7 +147,7 @@ import Testing
     /// Headers that crash TOMLKit's parser (an assertion, exit 134) are refused before it
     /// sees them, naming the line; headers inside values and strings are not headers.
     @Test(arguments: [("[[[garbage", 1), ("[server]\nport = 1\n[{x}]\n", 3), ("a = 1\n[ = ]", 2), ("[[ {", 1),
-                      ("x = \"\"\"\n\"\"\"\n[[[y", 3), ("a = [}", 1), ("[\nserver]", 1), ("a = [\n1,\n{ b = 1 }, }", 3)])
+                      ("x = \"\"\"\n\"\"\"\n[[[y", 3), ("a = [}", 1), ("[\nserver]", 1), ("\u{FEFF}[[[x", 1), ("[server]\n\u{0}[[[", 2), ("a = [\n1,\n{ b = 1 }, }", 3)])
     func crashingHeadersAreRefused(_ text: String, _ line: Int) {
         let error = #expect(throws: ConfigError.self) { try parse(text) }
         #expect(error?.line == line)

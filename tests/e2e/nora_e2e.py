@@ -228,8 +228,11 @@ class Nora:
         return self.log_path.read_text(errors="replace") if self.log_path and self.log_path.exists() else ""
 
     def blob_files(self) -> list[Path]:
+        """Stored blobs, less the registry-id marker every store holds from its first start."""
         blobs = self.storage / "blobs"
-        return sorted(p for p in blobs.rglob("*") if p.is_file()) if blobs.exists() else []
+        if not blobs.exists():
+            return []
+        return sorted(p for p in blobs.rglob("*") if p.is_file() and not is_registry_marker(p))
 
     # --- lifecycle ---
 
@@ -286,6 +289,11 @@ class Nora:
                     raise
                 self.port = free_port()
                 self.env["NORA_PORT"] = str(self.port)
+
+
+def is_registry_marker(path: Path) -> bool:
+    """The small blob that ties a store to its database (`nora registry <id>`)."""
+    return path.stat().st_size < 64 and path.read_bytes().startswith(b"nora registry ")
 
 
 class StartupFailed(AssertionError):

@@ -11,12 +11,15 @@ enum TOMLHeaderCheck {
 
     static func check(_ text: String) throws(Problem) {
         let bytes = Array(text.utf8)
-        var i = 0, line = 1
+        // A UTF-8 byte order mark is skipped, as the parser skips it.
+        var i = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0, line = 1
         var open: [UInt8] = []  // the value brackets and braces not yet closed
         var atLineStart = true
         func peek(_ offset: Int) -> UInt8? { i + offset < bytes.count ? bytes[i + offset] : nil }
         while i < bytes.count {
             let byte = bytes[i]
+            // TOMLKit hands the text to C++ as a C string: a NUL would silently end the file there.
+            if byte == 0 { throw Problem(line: line, reason: "a NUL byte (this is not a text file)") }
             switch byte {
             case UInt8(ascii: "\n"):
                 line += 1; atLineStart = true; i += 1; continue

@@ -7,7 +7,7 @@ public struct AppError: Error, Sendable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
         case badRequest, unauthorized, forbidden, notFound, methodNotAllowed, conflict, gone
         case preconditionFailed, payloadTooLarge, unsupportedMediaType, rangeNotSatisfiable
-        case tooManyRequests, internalError, unavailable
+        case tooManyRequests, internalError, unavailable, insufficientStorage
 
         public var status: HTTPResponse.Status {
             switch self {
@@ -25,6 +25,7 @@ public struct AppError: Error, Sendable, CustomStringConvertible {
             case .tooManyRequests: .tooManyRequests
             case .internalError: .internalServerError
             case .unavailable: .serviceUnavailable
+            case .insufficientStorage: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
             }
         }
     }

@@ -20,6 +20,7 @@ struct ErrorMiddleware: RouterMiddleware {
             return dialect(for: request).response(for: error, request: request)
         } catch let error as StorageError {
             if case .io = error { context.logger.error("storage failure", metadata: ["error": .string(error.description)]) }
+            if case .full = error { context.logger.error("the storage is full", metadata: ["error": .string(error.description)]) }
             return dialect(for: request).response(for: error.appError, request: request)
         } catch let error as HTTPError {
             // Hummingbird's own errors (unknown route, body too large, …) in our shape.
@@ -69,6 +70,7 @@ extension AppError.Kind {
         case 416: self = .rangeNotSatisfiable
         case 429: self = .tooManyRequests
         case 503: self = .unavailable
+        case 507: self = .insufficientStorage
         case 400..<500: self = .badRequest
         default: self = .internalError
         }

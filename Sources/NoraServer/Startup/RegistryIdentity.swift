@@ -25,7 +25,7 @@ struct RegistryIdentity: Sendable, Equatable {
                 .run()
         },
     ]
-    static let blobReferences = [BlobReferenceColumn("registry_identity", "marker")]
+    static let blobReferences = [BlobReferenceColumn("registry_identity", "marker", format: "registry", names: ["id"])]
 
     static func markerBytes(_ id: String) -> [UInt8] { Array("nora registry \(id)\n".utf8) }
 

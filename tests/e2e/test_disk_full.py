@@ -1,0 +1,49 @@
+"""A full disk: with a small tmpfs as the storage folder, uploads past the free space fail with
+507 Insufficient Storage (in the format's own error shape), leave nothing partial, and the
+server keeps serving reads and accepting uploads that fit."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+
+import pytest
+
+from pypi_support import upload_area_files
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    mount = tmp_path / "small"
+    mount.mkdir()
+    # CI and these machines run as root, where a tmpfs mount works; anything else is a failure.
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(mount)], check=True)
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_uploads_past_the_free_space_fail_cleanly(nora_factory, small_disk):
+    server = nora_factory({"NORA_STORAGE_PATH": str(small_disk / "storage")})
+    kept = os.urandom(1 << 20)
+    assert server.put("/raw/kept.bin", kept).status == 201
+    blobs = server.blob_files()
+
+    too_big = os.urandom(40 << 20)
+    r = server.put("/raw/big.bin", too_big)
+    assert r.status == 507 and "storage is full" in r.json()["error"], r
+    digest = "sha256:" + hashlib.sha256(too_big).hexdigest()
+    r = server.curl("POST", f"/v2/team/app/blobs/uploads/?digest={digest}", data=too_big)
+    assert r.status == 507, r
+    error = r.json()["errors"][0]
+    assert error["code"] == "UNKNOWN" and "full" in str(error.get("detail")), error
+
+    assert server.blob_files() == blobs
+    assert upload_area_files(server) == []
+    assert server.get("/raw/big.bin").status == 404
+    assert server.get("/raw/kept.bin").body == kept
+    assert server.get("/ready").status == 200
+    # space came back with the refused upload: what fits is stored
+    fits = os.urandom(2 << 20)
+    assert server.put("/raw/fits.bin", fits).status == 201
+    assert server.get("/raw/fits.bin").body == fits
