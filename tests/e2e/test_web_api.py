@@ -37,7 +37,7 @@ def test_schemathesis_finds_no_server_error(filled, tmp_path):  # noqa: F811
          "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
          "--phases", "examples,coverage,fuzzing", "--max-examples", "25", "--seed", "15",
          "--request-timeout", "30", "--suppress-health-check", "too_slow", "--report", "junit", "--report-dir", str(tmp_path)],
-        capture_output=True, text=True, timeout=600, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+        cwd=str(tmp_path), capture_output=True, text=True, timeout=600, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
                                                           "SCHEMATHESIS_HOOKS": "", "NO_COLOR": "1"})
     assert proc.returncode == 0, proc.stdout[-8000:] + proc.stderr[-2000:]
 
