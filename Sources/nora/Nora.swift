@@ -18,7 +18,7 @@ struct Nora: AsyncParsableCommand {
         overridden by NORA_* environment variables. Run 'nora serve --help' for the list.
         """,
         version: NoraVersion.current,
-        subcommands: [Serve.self, TokenCommand.self, GCCommand.self, VerifyCommand.self, BackupCommand.self, RestoreCommand.self, PyPICommand.self, GoCommand.self, ActivityCommand.self],
+        subcommands: [Serve.self, TokenCommand.self, GCCommand.self, VerifyCommand.self, BackupCommand.self, RestoreCommand.self, PyPICommand.self, GoCommand.self, MigrateCommand.self, ActivityCommand.self],
         defaultSubcommand: Serve.self
     )
 }
