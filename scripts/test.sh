@@ -31,5 +31,25 @@ done
 swift build --build-tests
 swift test --skip-build
 
+# --- the metadata and router suites again, on PostgreSQL ------------------------
+# A throwaway server (scripts/install-postgres-clients.sh installed it); every test makes
+# a database of its own on it (Tests: NoraMetadataTesting reads NORA_TEST_DATABASE_URL).
+PG_DIR="$(mktemp -d)"
+trap 'python3 tests/e2e/postgres_support.py stop "$PG_DIR/server" || true; rm -rf "$PG_DIR"' EXIT
+PG_URL="$(python3 tests/e2e/postgres_support.py start "$PG_DIR/server")"  # a failed start stops the script
+NORA_TEST_DATABASE_URL="$PG_URL" \
+  swift test --skip-build --filter 'NoraMetadataTests|NoraAuthTests|NoraCargoTests|NoraServerTests'
+python3 tests/e2e/postgres_support.py stop "$PG_DIR/server"
+
+# --- the S3 client against a real S3-compatible server -------------------------------
+# moto's server on loopback with its signature checks on (tests/e2e/s3_support.py).
+trap '"$VENV/bin/python" tests/e2e/s3_support.py stop "$PG_DIR/s3" || true; python3 tests/e2e/postgres_support.py stop "$PG_DIR/server" || true; rm -rf "$PG_DIR"' EXIT
+S3_ENV="$("$VENV/bin/python" tests/e2e/s3_support.py start "$PG_DIR/s3")"  # a failed start stops the script
+(
+  eval "$S3_ENV"
+  swift test --skip-build --filter 'S3ClientTests|S3BlobStoreConformanceTests'
+)
+"$VENV/bin/python" tests/e2e/s3_support.py stop "$PG_DIR/s3"
+
 # --- end-to-end tests against the built binary ------------------------------------
 NORA_BIN="$(swift build --show-bin-path)/nora" "$VENV/bin/pytest" -q tests/e2e "$@"

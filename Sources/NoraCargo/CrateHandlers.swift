@@ -37,7 +37,7 @@ extension CargoRegistry {
     func setYanked(_ yanked: Bool, _ request: Request, _ context: NoraRequestContext) async throws -> Response {
         try context.require(.write)
         let name = try context.parameters.require("name"), vers = try context.parameters.require("version")
-        try await index.db.transaction { db in
+        try await index.db.transaction(locking: "cargo:\(CrateName.key(name))") { db in
             let (key, crate) = try await existingCrate(name, in: db)
             try await requireOwner(key, crate.name, context, in: db)
             guard let version = try await index.version(key, vers, in: db) else {

@@ -34,7 +34,7 @@ extension CargoRegistry {
                 throw CargoError(.unknownUser, "'\(login.prefix(100))' is not a user of this registry (an htpasswd user or an API token owner)")
             }
         }
-        let crateName = try await index.db.transaction { db in
+        let crateName = try await index.db.transaction(locking: "cargo:\(CrateName.key(name))") { db in
             let (key, crate) = try await existingCrate(name, in: db)
             try await requireOwner(key, crate.name, context, in: db)
             if add {

@@ -37,7 +37,7 @@ extension CargoRegistry {
         }
         let line = try metadata.indexLine(cksum: blob.digest.hex, pubtime: pubtime)
         let publisher = context.access.authEnabled ? context.identity?.name : nil
-        try await index.db.transaction { db in
+        try await index.db.transaction(locking: "cargo:\(crate.key)") { db in
             let isNew = try await checkPublishable(crate, version, context, in: db)
             try await index.insert(crate: crate, version: version, line: line, blob: BlobRef(digest: blob.digest, size: blob.size),
                                    description: metadata.description, publisher: publisher, isNew: isNew, in: db)

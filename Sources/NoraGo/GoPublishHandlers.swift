@@ -66,7 +66,7 @@ extension GoRegistry {
         let row = GoModuleIndex.Version(module: module, version: version.description, zipDigest: zip.digest, zipSize: zip.size,
                                         modDigest: mod.digest, modSize: mod.size, createdAt: Clock.nowSeconds())
         let uploader = context.identity?.name
-        try await index.db.transaction { db in
+        try await index.db.transaction(locking: "go:\(module)") { db in
             if try await index.version(module, version.description, in: db) != nil { throw exists(module, version) }
             if let staged = try await index.stagedMod(module, version.description, in: db), staged.digest != mod.digest {
                 throw modMismatch(module, version)
@@ -101,7 +101,7 @@ extension GoRegistry {
         }
         let blob = try await store.put(InMemoryBody(bytes), algorithm: .sha256, expected: nil, limit: nil)
         let uploader = context.identity?.name
-        try await index.db.transaction { db in
+        try await index.db.transaction(locking: "go:\(module)") { db in
             if let existing = try await index.version(module, version.description, in: db) {
                 guard existing.modDigest == blob.digest else { throw exists(module, version) }
                 return

@@ -23,7 +23,7 @@ extension MavenRegistry {
             return Response(status: .created)
         case .metadata(let folder):
             let bytes = try await request.body.collect(upTo: min(config.bodyLimitBytes, Self.smallDocumentLimit))
-            _ = try await index.db.transaction { db in
+            _ = try await index.db.transaction(locking: "maven:\(folder.joined(separator: "."))") { db in
                 try await index.adoptPlugins(from: Array(buffer: bytes), folder: folder, in: db)
             }
             return Response(status: .created)
@@ -49,7 +49,7 @@ extension MavenRegistry {
         let ref = BlobRef(digest: blob.digest, size: blob.size, checksums: hashing.checksums)
         let pom = file.fileExtension == "pom" && blob.size <= Self.smallDocumentLimit ? PomSummary(try await readBlob(blob.digest)) : nil
         let uploader = context.identity?.name
-        let replaced = try await index.db.transaction { db in
+        let replaced = try await index.db.transaction(locking: "maven:\(file.groupId)") { db in
             let current = try await index.file(file.path, in: db)
             if immutable, let current { try Self.checkReplaceable(current, file) }
             try await index.upsert(file, blob: ref, uploader: uploader, replacing: current != nil, in: db)
@@ -85,7 +85,7 @@ extension MavenRegistry {
         guard let uploaded = MavenChecksums.parseUploaded(String(buffer: body), algorithm) else {
             throw MavenError(.invalidChecksum, "a .\(algorithm.rawValue) file holds \(algorithm.hexLength) hex digits")
         }
-        let outcome: ChecksumOutcome = try await index.db.transaction { db in
+        let outcome: ChecksumOutcome = try await index.db.transaction(locking: "maven:\(file.groupId)") { db in
             guard let stored = try await index.file(file.path, in: db) else { return .missing }
             let actual = stored.checksums[algorithm]
             if actual == uploaded {

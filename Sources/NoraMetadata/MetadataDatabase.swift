@@ -1,88 +1,92 @@
 import Logging
-import NIOConcurrencyHelpers
 import NoraCore
 import SQLKit
-import SQLiteKit
-
-import Foundation
 
 /// The metadata database: every row that names blobs, and every read-modify-write, goes here.
 ///
-/// Embedded default: one SQLite file in WAL mode, with one writer connection (transactions
-/// queue on a FIFO lock) and a few reader connections that never see uncommitted state.
-/// Module code uses only SQLKit's dialect-neutral builders and standard SQL, so the same
-/// code is meant to run on PostgreSQL once that driver is added.
+/// Two backends behind one API. Embedded default: one SQLite file (`sqlite://<path>`).
+/// For several replicas: PostgreSQL (`postgres://…`), pooled. Module code uses only
+/// SQLKit's dialect-neutral builders and standard SQL, and the same transactions mean the
+/// same thing on both: serializable, committed when the body returns, rolled back when it
+/// throws. On PostgreSQL a body may run more than once (after a serialization failure), so
+/// a transaction body touches only the database.
 public final class MetadataDatabase: Sendable {
     public enum Dialect: String, Sendable { case sqlite, postgres }
 
+    private enum Backend: Sendable {
+        case sqlite(SQLiteMetadataBackend)
+        case postgres(PostgresMetadataBackend)
+    }
+
     public let dialect: Dialect
+    /// The SQLite file (or `:memory:`), or the PostgreSQL URL without its password.
     public let location: String
-    private let writer: SQLiteConnection
-    private let readers: [SQLiteConnection]
-    private let next = NIOLockedValueBox(0)
-    private let writeLock = AsyncFIFOLock()
+    private let backend: Backend
     private let logger: Logger
 
-    private init(location: String, writer: SQLiteConnection, readers: [SQLiteConnection], logger: Logger) {
-        self.dialect = .sqlite
+    private init(backend: Backend, location: String, logger: Logger) {
+        self.backend = backend
         self.location = location
-        self.writer = writer
-        self.readers = readers
         self.logger = logger
+        switch backend {
+        case .sqlite: dialect = .sqlite
+        case .postgres: dialect = .postgres
+        }
     }
 
-    /// Opens (creating when needed) the database named by `url` (`sqlite://<path>` or `sqlite://:memory:`).
-    public static func open(url: String, readers readerCount: Int = 3, logger: Logger = Logger(label: "nora.metadata")) async throws -> MetadataDatabase {
-        guard url.hasPrefix("sqlite://") else { throw AppError(.internalError, "unsupported database URL \(url)") }
-        let path = String(url.dropFirst("sqlite://".count))
-        if path == ":memory:" {
-            // A shared in-memory database cannot span connections portably: use the writer for reads too.
-            let connection = try await SQLiteConnection.open(storage: .memory, logger: logger)
-            let db = MetadataDatabase(location: path, writer: connection, readers: [], logger: logger)
-            return db
+    /// Opens the database named by `url`: `sqlite://<path>`, `sqlite://:memory:`, or
+    /// `postgres://user:password@host:port/database[?sslmode=…]` (also `postgresql://`).
+    /// `readers` is the number of SQLite reader connections (PostgreSQL pools its own).
+    public static func open(url: String, readers: Int = 3, logger: Logger = Logger(label: "nora.metadata")) async throws -> MetadataDatabase {
+        if url.hasPrefix("sqlite://") {
+            let path = String(url.dropFirst("sqlite://".count))
+            guard !path.isEmpty else { throw AppError(.internalError, "sqlite:// needs a file path") }
+            let backend = try await SQLiteMetadataBackend(path: path, readers: readers, logger: logger)
+            return MetadataDatabase(backend: .sqlite(backend), location: path, logger: logger)
         }
-        let folder = (path as NSString).deletingLastPathComponent
-        if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
-        let writer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=10000", "PRAGMA foreign_keys=ON"] {
-            _ = try await writer.query(pragma)
+        if PostgresURL.isPostgres(url) {
+            let backend = try await PostgresMetadataBackend(url: url, logger: logger)
+            return MetadataDatabase(backend: .postgres(backend), location: PostgresURL.redacted(url), logger: logger)
         }
-        var readers: [SQLiteConnection] = []
-        for _ in 0..<readerCount {
-            let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-            _ = try await reader.query("PRAGMA busy_timeout=10000")
-            _ = try await reader.query("PRAGMA query_only=1")
-            readers.append(reader)
-        }
-        return MetadataDatabase(location: path, writer: writer, readers: readers, logger: logger)
+        throw AppError(.internalError, "unsupported database URL \(url) (sqlite://<file> or postgres://…)")
     }
+
+    /// `url` with any password replaced by `***`, for messages.
+    public static func redacted(_ url: String) -> String { PostgresURL.redacted(url) }
 
     /// A connection for reads outside transactions (committed data only).
     public var reader: any SQLDatabase {
-        guard !readers.isEmpty else { return writer.sql() }
-        let index = next.withLockedValue { n in n = (n &+ 1) % readers.count; return n }
-        return readers[index].sql()
+        switch backend {
+        case .sqlite(let sqlite): sqlite.reader
+        case .postgres(let postgres): postgres.reader
+        }
     }
 
-    /// Runs `body` as one transaction: committed when it returns, rolled back when it throws.
-    public func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        let db = writer.sql()
-        let begin = dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN"
-        return try await writeLock.withLock {
-            try await db.raw(SQLQueryString(begin)).run()
-            do {
-                let result = try await body(db)
-                try await db.raw("COMMIT").run()
-                return result
-            } catch {
-                do { try await db.raw("ROLLBACK").run() } catch { self.logger.error("rollback failed: \(error)") }
-                throw error
-            }
+    /// Runs `body` as one serializable transaction: committed when it returns, rolled back
+    /// when it throws.
+    ///
+    /// `locking` names what the transaction changes (`"npm:left-pad"`): transactions with the
+    /// same key run one after the other on every backend and across replicas, instead of
+    /// racing and being retried. Use it on publish paths that many clients hit at once.
+    public func transaction<T: Sendable>(locking key: String? = nil,
+                                         _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        switch backend {
+        case .sqlite(let sqlite): try await sqlite.transaction(body)
+        case .postgres(let postgres): try await postgres.transaction(locking: key, body)
         }
     }
 
     /// Applies each migration not yet recorded, in order, each in its own transaction.
+    /// On PostgreSQL the whole run holds a database-wide lock, so replicas starting at the
+    /// same time apply each migration exactly once.
     public func migrate(_ migrations: [Migration]) async throws {
+        switch backend {
+        case .sqlite: try await applyPending(migrations)
+        case .postgres(let postgres): try await postgres.withMigrationLock { try await applyPending(migrations) }
+        }
+    }
+
+    private func applyPending(_ migrations: [Migration]) async throws {
         try await transaction { db in
             try await db.create(table: "nora_migrations").ifNotExists()
                 .column("id", type: .text, .primaryKey(autoIncrement: false))
@@ -108,7 +112,10 @@ public final class MetadataDatabase: Sendable {
     }
 
     public func close() async {
-        for connection in readers + [writer] { try? await connection.close() }
+        switch backend {
+        case .sqlite(let sqlite): await sqlite.close()
+        case .postgres(let postgres): await postgres.close()
+        }
     }
 }
 

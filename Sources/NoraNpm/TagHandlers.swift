@@ -21,7 +21,7 @@ extension NpmRegistry {
         let text = String(buffer: buffer).trimmingCharacters(in: .whitespacesAndNewlines)
         let version = JSONValue.parse(Array(text.utf8))?.string ?? text
         guard SemVer(version) != nil else { throw NpmError(.invalidVersion, "'\(version.prefix(100))' is not a valid version") }
-        try await db.transaction { db in
+        try await db.transaction(locking: "npm:\(name.value)") { db in
             guard let state = try await index.state(name, in: db) else { throw NpmError.notFound(name) }
             guard state.version(version) != nil else {
                 throw NpmError(.notFound, "version \(version) of '\(name)' is not published")
@@ -35,7 +35,7 @@ extension NpmRegistry {
     func deleteDistTag(_ name: PackageName, _ tag: String, _ context: NoraRequestContext) async throws -> Response {
         try context.require(.write)
         guard tag != "latest" else { throw NpmError(.invalidTag, "the 'latest' tag cannot be removed; point it at another version") }
-        try await db.transaction { db in
+        try await db.transaction(locking: "npm:\(name.value)") { db in
             guard let state = try await index.state(name, in: db) else { throw NpmError.notFound(name) }
             guard state.distTags[tag] != nil else { throw NpmError(.notFound, "'\(name)' has no dist-tag '\(tag.prefix(128))'") }
             try await index.removeTag(name, tag, in: db)

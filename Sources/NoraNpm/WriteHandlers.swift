@@ -13,7 +13,7 @@ extension NpmRegistry {
         if rev == nil && PublishRequest.isPublish(document) {
             return try await publish(PublishRequest(document: document, name: name), request, context)
         }
-        try await db.transaction { db in
+        try await db.transaction(locking: "npm:\(name.value)") { db in
             guard let state = try await index.state(name, in: db) else {
                 if rev != nil { throw NpmError.notFound(name) }
                 throw NpmError(.invalidDocument, "'\(name)' is not published: a publish must attach its tarball (_attachments)")
@@ -39,7 +39,7 @@ extension NpmRegistry {
         if try await index.wasPublished(name, version, in: db.reader) { throw NpmError.versionExists(version) }
         let blob = try await store.put(InMemoryBody(publish.tarball), algorithm: .sha256, expected: nil, limit: nil)
         let publisher = try await callerName(request, context)
-        try await db.transaction { db in
+        try await db.transaction(locking: "npm:\(name.value)") { db in
             try await index.publish(publish, blob: blob.digest, publisher: publisher, in: db)
         }
         context.logger.info("npm version published", metadata: ["package": .string(name.value), "version": .string(version)])
@@ -49,7 +49,7 @@ extension NpmRegistry {
     /// `DELETE /<name>/-rev/<rev>`: the whole package (`npm unpublish pkg --force`).
     func deletePackage(_ name: PackageName, rev: String, _ context: NoraRequestContext) async throws -> Response {
         try context.require(.write)
-        try await db.transaction { db in
+        try await db.transaction(locking: "npm:\(name.value)") { db in
             guard let state = try await index.state(name, in: db) else { throw NpmError.notFound(name) }
             try Self.checkRevision(rev, state)
             try await index.deletePackage(name, in: db)
@@ -62,7 +62,7 @@ extension NpmRegistry {
     /// the document update before it has not already; succeeds when it is gone either way.
     func deleteTarball(_ name: PackageName, _ file: String, _ context: NoraRequestContext) async throws -> Response {
         try context.require(.write)
-        try await db.transaction { db in
+        try await db.transaction(locking: "npm:\(name.value)") { db in
             if let found = try await index.version(name, tarball: file, in: db) {
                 try await index.unpublish(name, versions: [found.version], in: db)
             }

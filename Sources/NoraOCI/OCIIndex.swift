@@ -57,7 +57,7 @@ struct OCIIndex: Sendable {
     func putManifest(_ manifest: ParsedManifest, digest: Digest, size: Int64, tag: String?,
                      in repo: RepositoryName) async throws {
         let annotations = manifest.annotations.map { String(decoding: JSON.encode($0), as: UTF8.self) }
-        try await db.transaction { db in
+        try await db.transaction(locking: "oci:\(repo.value)") { db in
             for required in manifest.requiredBlobs {
                 let linked = try await db.select().column("digest").from("oci_blob_links")
                     .where("repo", .equal, repo.value).where("digest", .equal, required.description).first()
@@ -105,7 +105,7 @@ struct OCIIndex: Sendable {
 
     /// Deletes a manifest and every tag pointing at it.
     func deleteManifest(_ digest: Digest, in repo: RepositoryName) async throws -> Bool {
-        try await db.transaction { db in
+        try await db.transaction(locking: "oci:\(repo.value)") { db in
             let present = try await db.select().column("digest").from("oci_manifests")
                 .where("repo", .equal, repo.value).where("digest", .equal, digest.description).first() != nil
             guard present else { return false }
@@ -119,7 +119,7 @@ struct OCIIndex: Sendable {
     }
 
     func deleteTag(_ tag: String, in repo: RepositoryName) async throws -> Bool {
-        try await db.transaction { db in
+        try await db.transaction(locking: "oci:\(repo.value)") { db in
             let present = try await db.select().column("tag").from("oci_tags")
                 .where("repo", .equal, repo.value).where("tag", .equal, tag).first() != nil
             try await db.delete(from: "oci_tags").where("repo", .equal, repo.value).where("tag", .equal, tag).run()

@@ -47,7 +47,7 @@ extension PyPIRegistry {
             requiresPython: metadata.requiresPython ?? form.requiresPython, yanked: false, yankedReason: String?.none,
             uploadedAtMillis: Clock.nowMillis(), uploader: uploader, metadata: metadataBlob)
         let display = form.project.display
-        try await index.db.transaction { db in try await index.insert(row, display: display, in: db) }
+        try await index.db.transaction(locking: "pypi:\(row.project)") { db in try await index.insert(row, display: display, in: db) }
         return row
     }
 }

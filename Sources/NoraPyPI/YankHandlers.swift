@@ -22,7 +22,7 @@ public struct PyPIYanks: Sendable {
     public func set(project: String, version: String, yanked: Bool, reason: String? = nil) async throws -> Outcome {
         let normalized = ProjectName.normalize(project)
         let reason = reason.flatMap { $0.isEmpty ? nil : String($0.prefix(1000)) }
-        let files = try await index.db.transaction { db in
+        let files = try await index.db.transaction(locking: "pypi:\(normalized)") { db in
             guard try await index.displayName(normalized, in: db) != nil else {
                 throw PyPIError(.projectNotFound, "'\(project.prefix(200))'")
             }

@@ -80,7 +80,7 @@ public struct RawRegistry: Sendable {
         }
         let contentType = MediaType.forFile(path.fileName)
         let uploader = context.identity?.name
-        let created = try await index.db.transaction { db in
+        let created = try await index.db.transaction(locking: "raw:\(path.segments[0])") { db in
             let current = try await index.file(path.path, in: db)
             try checkPreconditions(request, existing: current)
             if try await index.isDirectory(path.path, in: db) {
@@ -106,7 +106,7 @@ public struct RawRegistry: Sendable {
         try context.require(.write)
         let target = try RawTarget(request)
         guard let path = target.path, !target.isFolder else { throw AppError(.badRequest, "DELETE needs a file path") }
-        let removed = try await index.db.transaction { db in
+        let removed = try await index.db.transaction(locking: "raw:\(path.segments[0])") { db in
             if let current = try await index.file(path.path, in: db) { try checkPreconditions(request, existing: current) }
             return try await index.delete(path, in: db)
         }

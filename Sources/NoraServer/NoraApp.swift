@@ -42,18 +42,13 @@ public enum NoraApp {
     /// Opens the stores, applies every module's migrations and checks that the database and
     /// the store belong together (`RegistryIdentity`).
     public static func open(config: NoraConfig, logger: Logger, metrics: PrometheusCollectorRegistry) async throws -> Parts {
-        let store: any BlobStore
-        do {
-            store = ValidatingBlobStore(try await FileBlobStore(root: config.storage.path), metrics: DescribedMetricsFactory(registry: metrics))
-        } catch {
-            throw StartupError("NORA_STORAGE_PATH='\(config.storage.path)': cannot create the storage folder (\(error))")
-        }
+        let store = ValidatingBlobStore(try await openBlobStore(config.storage), metrics: DescribedMetricsFactory(registry: metrics))
         let databaseURL = DatabaseLocation.resolve(config, logger: logger)
         let db: MetadataDatabase
         do {
             db = try await MetadataDatabase.open(url: databaseURL, logger: logger)
         } catch {
-            throw StartupError("NORA_DATABASE_URL='\(databaseURL)': cannot open the database (\(error))")
+            throw StartupError("NORA_DATABASE_URL='\(MetadataDatabase.redacted(databaseURL))': cannot open the database (\(error))")
         }
         let identity: RegistryIdentity
         do {
@@ -78,8 +73,32 @@ public enum NoraApp {
                      databaseURL: databaseURL, identity: identity, proxy: proxy)
     }
 
+    /// The configured backend: a local folder, or an S3 bucket (checked to answer).
+    public static func openBlobStore(_ storage: NoraConfig.Storage) async throws -> any BlobStore {
+        switch storage.mode {
+        case .local:
+            do {
+                return try await FileBlobStore(root: storage.path)
+            } catch {
+                throw StartupError("NORA_STORAGE_PATH='\(storage.path)': cannot create the storage folder (\(error))")
+            }
+        case .s3:
+            let endpoint = try S3Client.Endpoint(url: storage.effectiveS3URL, bucket: storage.bucket ?? "",
+                                                 virtualHosted: storage.s3VirtualHosted)
+            let signer = SigV4Signer(credentials: .init(accessKey: storage.s3AccessKey ?? "", secretKey: storage.s3SecretKey ?? ""),
+                                     region: storage.effectiveS3Region)
+            let store = S3BlobStore(client: S3Client(endpoint: endpoint, signer: signer))
+            do {
+                try await store.checkHealth()
+            } catch {
+                throw StartupError("S3 bucket '\(endpoint.bucket)' at \(storage.effectiveS3URL) does not answer (\(error))")
+            }
+            return store
+        }
+    }
+
     /// Every module's schema steps, in dependency order.
-    static let migrations: [Migration] = RegistryIdentity.migrations + TokenStore.migrations + SignedTokens.migrations + RawRegistry.migrations
+    public static let migrations: [Migration] = RegistryIdentity.migrations + TokenStore.migrations + SignedTokens.migrations + RawRegistry.migrations
         + OCIRegistry.migrations + NpmRegistry.migrations + PyPIRegistry.migrations + CargoRegistry.migrations
         + GoRegistry.migrations + MavenRegistry.migrations + ProxyCacheIndex.migrations
 

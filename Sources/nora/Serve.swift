@@ -16,7 +16,14 @@ struct Serve: AsyncParsableCommand {
           server.public_url      NORA_PUBLIC_URL               (none) external base URL used in links
           server.body_limit_mb   NORA_BODY_LIMIT_MB            2048   limit for bodies read whole
           storage.path           NORA_STORAGE_PATH             data/storage
+          storage.mode           NORA_STORAGE_MODE             local (or s3: the settings below)
+          storage.bucket         NORA_STORAGE_BUCKET           (none) required in s3 mode
+          storage.s3_url         NORA_STORAGE_S3_URL           https://s3.<region>.amazonaws.com
+          storage.s3_region      NORA_STORAGE_S3_REGION        AWS_REGION, else us-east-1
+          storage.s3_access_key / s3_secret_key   NORA_STORAGE_S3_ACCESS_KEY / _SECRET_KEY   AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
+          storage.s3_virtual_hosted               NORA_STORAGE_S3_VIRTUAL_HOSTED             false (path style)
           database.url           NORA_DATABASE_URL             sqlite://<storage.path>/metadata.sqlite
+                                 (or postgres://user:password@host:5432/db?sslmode=… for several replicas)
           auth.enabled           NORA_AUTH_ENABLED             false
           auth.anonymous_read    NORA_AUTH_ANONYMOUS_READ      false
           auth.htpasswd_file     NORA_AUTH_HTPASSWD_FILE       users.htpasswd (bcrypt entries only)

@@ -2,6 +2,7 @@ import Foundation
 import NoraAuth
 import NoraCore
 import NoraMetadata
+import NoraMetadataTesting
 import SQLKit
 import Testing
 
@@ -9,15 +10,9 @@ import Testing
 func withTokenDatabase<T>(_ body: (MetadataDatabase, TokenStore) async throws -> T) async throws -> T {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("nora-auth-tests-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: folder) }
-    let db = try await MetadataDatabase.open(url: "sqlite://\(folder.path)/metadata.sqlite")
-    do {
+    return try await TestDatabase.withFresh(folder: folder.path) { db in
         try await db.migrate(TokenStore.migrations)
-        let result = try await body(db, TokenStore(db: db))
-        await db.close()
-        return result
-    } catch {
-        await db.close()
-        throw error
+        return try await body(db, TokenStore(db: db))
     }
 }
 

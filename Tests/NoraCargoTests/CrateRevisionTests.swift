@@ -1,7 +1,9 @@
+import Foundation
 import NIOCore
 @testable import NoraCargo
 import NoraCore
 import NoraMetadata
+import NoraMetadataTesting
 import Testing
 
 /// The crate revision that keys cached index files: every write that changes an index line
@@ -9,15 +11,12 @@ import Testing
 @Suite struct CrateRevisionTests {
     /// A migrated in-memory index, closed afterwards.
     static func withIndex(_ body: (CrateIndex) async throws -> Void) async throws {
-        let db = try await MetadataDatabase.open(url: "sqlite://:memory:")
-        do {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("nora-cargo-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try await TestDatabase.withFresh(folder: folder) { db in
             try await db.migrate(CrateIndex.migrations)
             try await body(CrateIndex(db: db))
-        } catch {
-            await db.close()
-            throw error
         }
-        await db.close()
     }
 
     static func line(_ name: String, _ vers: String) -> IndexLine {

@@ -351,14 +351,20 @@ import Testing
         #expect(error?.description.contains("70000") == true)
     }
 
-    @Test func postgresIsRefusedForNow() {
-        for url in ["postgres://nora@db/nora", "postgresql://nora@db/nora"] {
-            let error = #expect(throws: ConfigError.self) {
-                try parse(nil, ["NORA_DATABASE_URL": url])
-            }
-            #expect(error?.key == "NORA_DATABASE_URL")
-            #expect(error?.reason.contains("PostgreSQL") == true)
+    @Test func postgresURLsAreAccepted() throws {
+        for url in ["postgres://nora@db/nora", "postgresql://nora:pw@db:5433/nora?sslmode=require"] {
+            let (config, _) = try parse(nil, ["NORA_DATABASE_URL": url])
+            #expect(config.effectiveDatabaseURL == url)
         }
+    }
+
+    @Test(arguments: ["postgres://db/nora", "postgres:///nora", "postgresql://"])
+    func postgresURLsWithoutUserOrHostAreRefused(_ url: String) {
+        let error = #expect(throws: ConfigError.self) {
+            try parse(nil, ["NORA_DATABASE_URL": url])
+        }
+        #expect(error?.key == "NORA_DATABASE_URL")
+        #expect(error?.reason.contains("user and a host") == true)
     }
 
     // MARK: cross-field rules

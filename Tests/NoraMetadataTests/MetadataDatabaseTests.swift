@@ -1,5 +1,6 @@
 import Foundation
 import NoraMetadata
+import NoraMetadataTesting
 import SQLKit
 import Synchronization
 import Testing
@@ -12,18 +13,11 @@ func withTemporaryFolder<T>(_ body: (URL) async throws -> T) async throws -> T {
     return try await body(folder)
 }
 
-/// An opened database in a temporary folder, closed and removed afterwards.
+/// An opened, empty database, closed and removed afterwards: SQLite in a temporary folder,
+/// or a fresh PostgreSQL database when NORA_TEST_DATABASE_URL names a server.
 func withDatabase<T>(readers: Int = 3, _ body: (MetadataDatabase) async throws -> T) async throws -> T {
     try await withTemporaryFolder { folder in
-        let db = try await MetadataDatabase.open(url: "sqlite://\(folder.path)/metadata.sqlite", readers: readers)
-        do {
-            let result = try await body(db)
-            await db.close()
-            return result
-        } catch {
-            await db.close()
-            throw error
-        }
+        try await TestDatabase.withFresh(folder: folder.path, readers: readers, body)
     }
 }
 
@@ -296,7 +290,8 @@ func itemValue(_ db: any SQLDatabase, _ name: String) async throws -> Int64? {
         }
     }
 
-    @Test func readersAreReadOnly() async throws {
+    @Test(.enabled(if: !TestDatabase.isPostgres, "PostgreSQL readers share the pool of the writers"))
+    func readersAreReadOnly() async throws {
         try await withDatabase { db async throws in
             try await db.migrate([itemsMigration])
             await #expect(throws: (any Error).self) {
@@ -341,7 +336,7 @@ func itemValue(_ db: any SQLDatabase, _ name: String) async throws -> Int64? {
         await db.close()
     }
 
-    @Test(arguments: ["postgres://localhost/nora", "mysql://x", "metadata.sqlite", ""])
+    @Test(arguments: ["postgres://localhost/nora", "postgresql://user@/nora", "mysql://x", "metadata.sqlite", "sqlite://", ""])
     func unsupportedURLsAreRefused(_ url: String) async {
         await #expect(throws: (any Error).self) {
             let db = try await MetadataDatabase.open(url: url)
@@ -349,7 +344,8 @@ func itemValue(_ db: any SQLDatabase, _ name: String) async throws -> Int64? {
         }
     }
 
-    @Test func fileIsInWALMode() async throws {
+    @Test(.enabled(if: !TestDatabase.isPostgres, "SQLite only"))
+    func fileIsInWALMode() async throws {
         try await withDatabase { db async throws in
             let row = try #require(try await db.reader.raw("PRAGMA journal_mode").first())
             let mode = try row.decode(column: "journal_mode", as: String.self)

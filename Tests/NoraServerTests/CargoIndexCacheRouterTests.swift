@@ -109,24 +109,27 @@ import Testing
     ) async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("nora-replicas-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let (config, logger) = TestRegistry.setup(root: root)
-        let first = try await NoraApp.open(config: config, logger: logger, metrics: PrometheusCollectorRegistry())
-        let second: NoraApp.Parts
-        do {
-            second = try await NoraApp.open(config: config, logger: logger, metrics: PrometheusCollectorRegistry())
-        } catch {
-            await first.db.close()
-            throw error
-        }
-        let appA = Application(router: NoraApp.router(parts: first, users: TestRegistry.users), logger: logger)
-        let appB = Application(router: NoraApp.router(parts: second, users: TestRegistry.users), logger: logger)
-        do {
-            try await appA.test(.router) { a in try await appB.test(.router) { b in try await test(a, b) } }
-        } catch {
+        try await TestRegistry.withDatabase(root: root) { url in
+            var (config, logger) = TestRegistry.setup(root: root)
+            config.database.url = url
+            let first = try await NoraApp.open(config: config, logger: logger, metrics: PrometheusCollectorRegistry())
+            let second: NoraApp.Parts
+            do {
+                second = try await NoraApp.open(config: config, logger: logger, metrics: PrometheusCollectorRegistry())
+            } catch {
+                await first.db.close()
+                throw error
+            }
+            let appA = Application(router: NoraApp.router(parts: first, users: TestRegistry.users), logger: logger)
+            let appB = Application(router: NoraApp.router(parts: second, users: TestRegistry.users), logger: logger)
+            do {
+                try await appA.test(.router) { a in try await appB.test(.router) { b in try await test(a, b) } }
+            } catch {
+                await first.db.close(); await second.db.close()
+                throw error
+            }
             await first.db.close(); await second.db.close()
-            throw error
         }
-        await first.db.close(); await second.db.close()
     }
 
     @Test func replicasOverOneDatabaseStayConsistent() async throws {

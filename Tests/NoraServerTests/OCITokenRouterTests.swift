@@ -188,21 +188,24 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: root) }
         let sameFolder: (inout NoraConfig) -> Void = { $0.storage.path = "\(root)/storage" }
         let box = LocationBox()
-        try await TestRegistry.run(configure: sameFolder) { client, _ in
-            let location = try await OCI.startSession(client, "team/app")
-            let patch = try await client.execute(uri: location, method: .patch, body: ByteBuffer(string: "before restart, "))
-            #expect(patch.status == .accepted)
-            box.set(location)
-        }
-        let location = try #require(box.get())
-        try await TestRegistry.run(configure: sameFolder) { client, _ in
-            let status = try await client.execute(uri: location, method: .get)
-            #expect(status.status == .noContent)
-            #expect(status.headers[OCI.range] == "0-15")
-            let d = OCI.digest("before restart, after restart")
-            let done = try await client.execute(uri: "\(location)?digest=\(d)", method: .put, body: ByteBuffer(string: "after restart"))
-            #expect(done.status == .created)
-            #expect(try await client.execute(uri: "/v2/team/app/blobs/\(d)", method: .get).text == "before restart, after restart")
+        // Both runs open the same database, as a restarted server does.
+        try await TestRegistry.withDatabase(root: root) { url in
+            try await TestRegistry.run(databaseURL: url, configure: sameFolder) { client, _ in
+                let location = try await OCI.startSession(client, "team/app")
+                let patch = try await client.execute(uri: location, method: .patch, body: ByteBuffer(string: "before restart, "))
+                #expect(patch.status == .accepted)
+                box.set(location)
+            }
+            let location = try #require(box.get())
+            try await TestRegistry.run(databaseURL: url, configure: sameFolder) { client, _ in
+                let status = try await client.execute(uri: location, method: .get)
+                #expect(status.status == .noContent)
+                #expect(status.headers[OCI.range] == "0-15")
+                let d = OCI.digest("before restart, after restart")
+                let done = try await client.execute(uri: "\(location)?digest=\(d)", method: .put, body: ByteBuffer(string: "after restart"))
+                #expect(done.status == .created)
+                #expect(try await client.execute(uri: "/v2/team/app/blobs/\(d)", method: .get).text == "before restart, after restart")
+            }
         }
     }
 

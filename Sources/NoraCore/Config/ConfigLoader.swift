@@ -55,12 +55,25 @@ public enum ConfigLoader {
                 throw ConfigError(key: fromEnv ? setting.envName : "\(setting.tomlKey) (config.toml)", value: value, reason: error.reason)
             }
         }
+        // AWS's own variables stand in for the S3 settings nora's do not give.
+        config.storage.s3AccessKey = config.storage.s3AccessKey ?? environment["AWS_ACCESS_KEY_ID"].flatMap { $0.isEmpty ? nil : $0 }
+        config.storage.s3SecretKey = config.storage.s3SecretKey ?? environment["AWS_SECRET_ACCESS_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        config.storage.s3Region = config.storage.s3Region ?? environment["AWS_REGION"].flatMap { $0.isEmpty ? nil : $0 }
         try validate(config)
         return (config, warnings)
     }
 
     /// Cross-field rules, checked after every source is merged.
     static func validate(_ config: NoraConfig) throws(ConfigError) {
+        if config.storage.mode == .s3 {
+            guard config.storage.bucket != nil else {
+                throw ConfigError(key: "NORA_STORAGE_BUCKET", value: "", reason: "S3 storage (NORA_STORAGE_MODE=s3) needs a bucket")
+            }
+            guard config.storage.s3AccessKey != nil, config.storage.s3SecretKey != nil else {
+                throw ConfigError(key: "NORA_STORAGE_S3_ACCESS_KEY", value: "",
+                                  reason: "S3 storage needs NORA_STORAGE_S3_ACCESS_KEY and NORA_STORAGE_S3_SECRET_KEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")
+            }
+        }
         if !config.bindsLoopbackOnly && config.server.publicURL == nil {
             throw ConfigError(key: "NORA_HOST", value: config.server.host,
                               reason: "binding a non-loopback address needs NORA_PUBLIC_URL (the URL clients use to reach this registry)")

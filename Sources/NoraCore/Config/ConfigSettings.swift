@@ -1,3 +1,5 @@
+import Foundation
+
 /// The table of every setting: TOML key, NORA environment name and how the text is applied.
 extension ConfigLoader {
     static let settings: [Setting] = baseSettings + proxySettings
@@ -25,12 +27,42 @@ extension ConfigLoader {
             guard !v.isEmpty, !v.contains("\0") else { throw invalid(v, "must be a folder path") }
             c.storage.path = v
         },
+        Setting(tomlKey: "storage.mode", envName: "NORA_STORAGE_MODE") { c, v throws(ConfigError) in
+            guard let mode = NoraConfig.Storage.Mode(rawValue: v.lowercased()) else { throw invalid(v, "must be local or s3") }
+            c.storage.mode = mode
+        },
+        Setting(tomlKey: "storage.bucket", envName: "NORA_STORAGE_BUCKET") { c, v throws(ConfigError) in
+            guard !v.isEmpty, !v.contains("/") else { throw invalid(v, "must be a bucket name") }
+            c.storage.bucket = v
+        },
+        Setting(tomlKey: "storage.s3_url", envName: "NORA_STORAGE_S3_URL") { c, v throws(ConfigError) in
+            guard v.hasPrefix("http://") || v.hasPrefix("https://"), v.count > 8 else { throw invalid(v, "must be an http(s):// URL") }
+            c.storage.s3URL = v.hasSuffix("/") ? String(v.dropLast()) : v
+        },
+        Setting(tomlKey: "storage.s3_region", envName: "NORA_STORAGE_S3_REGION") { c, v throws(ConfigError) in
+            guard !v.isEmpty else { throw invalid(v, "must be a region name") }
+            c.storage.s3Region = v
+        },
+        Setting(tomlKey: "storage.s3_access_key", envName: "NORA_STORAGE_S3_ACCESS_KEY") { c, v throws(ConfigError) in
+            c.storage.s3AccessKey = v.isEmpty ? nil : v
+        },
+        Setting(tomlKey: "storage.s3_secret_key", envName: "NORA_STORAGE_S3_SECRET_KEY") { c, v throws(ConfigError) in
+            c.storage.s3SecretKey = v.isEmpty ? nil : v
+        },
+        Setting(tomlKey: "storage.s3_virtual_hosted", envName: "NORA_STORAGE_S3_VIRTUAL_HOSTED") { c, v throws(ConfigError) in
+            c.storage.s3VirtualHosted = try boolean(v)
+        },
         Setting(tomlKey: "database.url", envName: "NORA_DATABASE_URL") { c, v throws(ConfigError) in
             guard v.hasPrefix("sqlite://") || v.hasPrefix("postgres://") || v.hasPrefix("postgresql://") else {
                 throw invalid(v, "must start with sqlite:// or postgres://")
             }
-            if v.hasPrefix("postgres") { throw invalid(v, "PostgreSQL is not supported yet; use sqlite://<file>") }
-            guard v.count > "sqlite://".count else { throw invalid(v, "sqlite:// needs a file path") }
+            if v.hasPrefix("sqlite://") {
+                guard v.count > "sqlite://".count else { throw invalid(v, "sqlite:// needs a file path") }
+            } else {
+                guard let url = URLComponents(string: v), let host = url.host, !host.isEmpty, url.user?.isEmpty == false else {
+                    throw invalid(v, "needs a user and a host: postgres://user:password@host:5432/database")
+                }
+            }
             c.database.url = v
         },
         Setting(tomlKey: "auth.enabled", envName: "NORA_AUTH_ENABLED") { c, v throws(ConfigError) in c.auth.enabled = try boolean(v) },

@@ -12,12 +12,26 @@ public struct NoraConfig: Sendable, Equatable {
     }
 
     public struct Storage: Sendable, Equatable {
+        public enum Mode: String, Sendable, Equatable { case local, s3 }
+        public var mode = Mode.local
         public var path = "data/storage"
+        /// S3 mode (NORA's keys): endpoint, bucket, region and credentials. Without a URL,
+        /// AWS's regional endpoint; without keys, `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`.
+        public var bucket: String?
+        public var s3URL: String?
+        public var s3Region: String?
+        public var s3AccessKey: String?
+        public var s3SecretKey: String?
+        /// `bucket.host` addressing instead of `host/bucket` (path style, the default).
+        public var s3VirtualHosted = false
         public init() {}
+
+        public var effectiveS3Region: String { s3Region ?? "us-east-1" }
+        public var effectiveS3URL: String { s3URL ?? "https://s3.\(effectiveS3Region).amazonaws.com" }
     }
 
     public struct Database: Sendable, Equatable {
-        /// `sqlite://<file>` (default: `metadata.sqlite` inside the storage folder) or, later, `postgres://`.
+        /// `sqlite://<file>` (default: `metadata.sqlite` inside the storage folder) or `postgres://…`.
         public var url: String?
         public init() {}
     }

@@ -51,6 +51,12 @@ struct RegistryIdentity: Sendable, Equatable {
                                    + "does not hold them (\(referenced) is missing): they are not one registry's database and store")
             }
         } else if freshDatabase, try await holdsAnyBlob(store) {
+            // Replicas starting together on a new database: another one may have stored its
+            // marker and be about to record it. Give it a moment before calling it a mismatch.
+            for _ in 0..<20 {
+                try await Task.sleep(for: .milliseconds(250))
+                if let recorded = try await load(db), try await store.stat(recorded.marker) != nil { return recorded }
+            }
             throw StartupError("the storage \(places.storage) holds blobs, but the database \(places.database) is new: it is "
                                + "not this store's database (start with the database that belongs to it, or with an empty "
                                + "storage folder to begin a new registry)")
