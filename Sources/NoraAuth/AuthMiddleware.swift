@@ -34,6 +34,7 @@ public struct AuthMiddleware: RouterMiddleware {
             context.logger[metadataKey: "user"] = .string(identity.name)
         case .rejected(let reason):
             context.logger.notice("authentication failed", metadata: ["reason": .string(reason), "client": .string(context.clientAddress)])
+            context.annotations.note(ActivityNote(.loginFailure, nil, name: reason))
             throw AppError(.unauthorized, "invalid credentials")
         }
         return try await next(request, context)

@@ -43,6 +43,7 @@ public struct TokenAPI: Sendable {
             }
             let owner = context.identity?.name ?? "anonymous"
             let (token, secret) = try await tokens.create(name: create.name, owner: owner, role: role, expiresInSeconds: lifetime)
+            context.annotations.note(ActivityNote(.tokenCreate, nil, name: token.name, version: token.role))
             return Response.json(Created(id: token.id, name: token.name, owner: token.owner, role: token.role,
                                          expiresAt: token.expiresAt, token: secret), status: .created)
         }
@@ -50,6 +51,7 @@ public struct TokenAPI: Sendable {
             try context.require(.admin)
             let id = try context.parameters.require("id")
             guard try await tokens.revoke(id) > 0 else { throw AppError(.notFound, "no token '\(id)'") }
+            context.annotations.note(ActivityNote(.tokenRevoke, nil, name: id))
             return Response(status: .noContent)
         }
     }

@@ -18,6 +18,7 @@ extension CargoRegistry {
             throw CargoError(.versionNotFound, "crate '\(name)' has no version \(vers.prefix(80))")
         }
         let etag = EntityTag.quoted(version.digest.hex)
+        if request.method == .get { context.annotations.note(ActivityNote(.download, .cargo, name: name, version: vers)) }
         // The file of a version never changes (yanking only flags the index line).
         let headers: HTTPFields = [
             .contentType: "application/gzip", .eTag: etag,
@@ -46,6 +47,7 @@ extension CargoRegistry {
             _ = try await index.setYanked(key, version, yanked, in: db)
         }
         context.logger.info(yanked ? "crate yanked" : "crate unyanked", metadata: ["crate": .string(name), "version": .string(vers)])
+        context.annotations.note(ActivityNote(yanked ? .yank : .unyank, .cargo, name: name, version: vers))
         return .json(OK(ok: true))
     }
 }

@@ -53,7 +53,11 @@ struct CrateIndex: Sendable {
             try await db.alter(table: "cargo_crates")
                 .column("rev", type: .bigint, .notNull, .default(SQLLiteral.numeric("0")))
                 .run()
-        }
+        },
+        Migration("cargo-003-listing-index") { db in
+            // The web UI and /api/packages list crates by last change.
+            try await db.create(index: "cargo_crates_updated").on("cargo_crates").column("updated_at").run()
+        },
     ]
 
     struct Crate: Sendable, Equatable {

@@ -43,6 +43,7 @@ extension CargoRegistry {
                                    description: metadata.description, publisher: publisher, isNew: isNew, in: db)
         }
         context.logger.info("crate published", metadata: ["crate": .string(crate.value), "version": .string(version.text)])
+        context.annotations.note(ActivityNote(.publish, .cargo, name: crate.value, version: version.text))
         return .json(PublishWarnings(warnings: .init(invalid_categories: [], invalid_badges: [], other: [])))
     }
 

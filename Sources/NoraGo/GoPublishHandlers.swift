@@ -75,6 +75,7 @@ extension GoRegistry {
             try await index.unstage(module, version.description, in: db)
         }
         context.logger.info("go module published", metadata: ["module": .string(module), "version": .string(version.description)])
+        context.annotations.note(ActivityNote(.publish, .go, name: module, version: version.description))
         let published = Published(module: module, version: version.description, time: Self.rfc3339(row.createdAt),
                                   zipDigest: zip.digest.description, zipSize: zip.size, h1: checked.h1,
                                   goModH1: GoSum.goModH1(modBytes))

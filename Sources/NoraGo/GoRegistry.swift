@@ -87,7 +87,9 @@ public struct GoRegistry: Sendable {
             switch kind {
             case .info: return info(version, request: request)
             case .mod: return try await blob(version.modDigest, size: version.modSize, type: "text/plain; charset=utf-8", request)
-            case .zip: return try await blob(version.zipDigest, size: version.zipSize, type: "application/zip", request)
+            case .zip:
+                if request.method == .get { context.annotations.note(ActivityNote(.download, .go, name: module, version: semver.description)) }
+                return try await blob(version.zipDigest, size: version.zipSize, type: "application/zip", request)
             }
         }
     }

@@ -37,6 +37,7 @@ extension MavenRegistry {
         }
         guard removed > 0 else { throw MavenError(.notFound, "nothing to delete at \(target.displayPath)") }
         context.logger.info("maven files deleted", metadata: ["path": .string(target.displayPath), "files": .stringConvertible(removed)])
+        context.annotations.note(ActivityNote(.delete, .maven, name: target.displayPath))
         return Response(status: .noContent)
     }
 }

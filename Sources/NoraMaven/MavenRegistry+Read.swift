@@ -12,6 +12,10 @@ extension MavenRegistry {
         if try await proxies(target.route) { return try await proxied(target, request) }
         switch target.route {
         case .file(let file):
+            // Recorded only if the response succeeds (see ActivityMiddleware).
+            if request.method == .get {
+                context.annotations.note(ActivityNote(.download, .maven, name: "\(file.groupId):\(file.artifactId)", version: file.version))
+            }
             return try await serveFile(file, target, request)
         case .checksum(of: let base, let algorithm):
             let (hex, etag) = try await checksum(of: base, algorithm, target)

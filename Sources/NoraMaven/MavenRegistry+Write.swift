@@ -62,6 +62,7 @@ extension MavenRegistry {
             return current != nil
         }
         context.logger.info("maven file deployed", metadata: ["path": .string(file.path), "size": .stringConvertible(blob.size)])
+        context.annotations.note(ActivityNote(.publish, .maven, name: "\(file.groupId):\(file.artifactId)", version: file.version))
         return Response(status: replaced ? .ok : .created, headers: [.eTag: EntityTag.quoted(ref.checksums.sha256)])
     }
 

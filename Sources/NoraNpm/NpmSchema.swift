@@ -60,6 +60,10 @@ enum NpmSchema {
                 .column("added_at", type: .bigint, .notNull)
                 .primaryKey("package", "name")
                 .run()
-        }
+        },
+        Migration("npm-002-listing-index") { db in
+            // The web UI and /api/packages list packages by last change.
+            try await db.create(index: "npm_packages_modified").on("npm_packages").column("modified_at").run()
+        },
     ]
 }

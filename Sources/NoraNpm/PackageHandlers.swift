@@ -54,6 +54,7 @@ extension NpmRegistry {
             }
             throw NpmError(.notFound, "tarball '\(file.prefix(300))' of '\(name)' not found")
         }
+        if request.method == .get { context.annotations.note(ActivityNote(.download, .npm, name: name.value, version: found.version)) }
         let etag = EntityTag.quoted(found.blob.digest.hex)
         var headers: HTTPFields = [.contentType: "application/octet-stream", .eTag: etag,
                                    .cacheControl: "public, max-age=31536000, immutable"]

@@ -43,6 +43,7 @@ extension NpmRegistry {
             try await index.publish(publish, blob: blob.digest, publisher: publisher, in: db)
         }
         context.logger.info("npm version published", metadata: ["package": .string(name.value), "version": .string(version)])
+        context.annotations.note(ActivityNote(.publish, .npm, name: name.value, version: version))
         return .json(["ok": .bool(true), "id": .string(name.value)] as [String: JSONValue], status: .created)
     }
 
@@ -55,6 +56,7 @@ extension NpmRegistry {
             try await index.deletePackage(name, in: db)
         }
         context.logger.info("npm package unpublished", metadata: ["package": .string(name.value)])
+        context.annotations.note(ActivityNote(.delete, .npm, name: name.value))
         return .json(["ok": true])
     }
 
@@ -65,6 +67,7 @@ extension NpmRegistry {
         try await db.transaction(locking: "npm:\(name.value)") { db in
             if let found = try await index.version(name, tarball: file, in: db) {
                 try await index.unpublish(name, versions: [found.version], in: db)
+                context.annotations.note(ActivityNote(.delete, .npm, name: name.value, version: found.version))
             }
         }
         return .json(["ok": true])

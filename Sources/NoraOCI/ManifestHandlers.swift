@@ -15,6 +15,8 @@ extension OCIRegistry {
         guard let manifest = try await index.manifest(reference, in: name) else {
             throw OCIError(.manifestUnknown, "\(name):\(reference)")
         }
+        // A pull by tag is a download; the child manifests an index pull fetches by digest are not counted again.
+        if request.method == .get, !ref.contains(":") { context.annotations.note(ActivityNote(.download, .docker, name: name.value, version: ref)) }
         var headers: HTTPFields = [
             .contentType: manifest.mediaType, OCIHeaders.contentDigest: manifest.digest.description,
             .eTag: EntityTag.quoted(manifest.digest.description),
@@ -68,6 +70,7 @@ extension OCIRegistry {
         var headers: HTTPFields = [.location: "/v2/\(name)/manifests/\(digest)", OCIHeaders.contentDigest: digest.description]
         if let subject = manifest.subjectDigest { headers[OCIHeaders.subject] = subject.description }
         context.logger.info("manifest stored", metadata: ["repository": .string(name.value), "reference": .string(ref)])
+        context.annotations.note(ActivityNote(.publish, .docker, name: name.value, version: ref))
         return Response(status: .created, headers: headers)
     }
 
@@ -79,6 +82,7 @@ extension OCIRegistry {
         case .tag(let tag):
             guard try await index.deleteTag(tag, in: name) else { throw OCIError(.manifestUnknown, "\(name):\(tag)") }
         }
+        context.annotations.note(ActivityNote(.delete, .docker, name: name.value, version: ref))
         return Response(status: .accepted)
     }
 }

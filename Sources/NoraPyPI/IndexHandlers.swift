@@ -63,6 +63,7 @@ extension PyPIRegistry {
             ])
         }
         guard let file = try await index.file(normalized, filename) else { throw PyPIError(.fileNotFound, "'\(filename)'") }
+        if request.method == .get { context.annotations.note(ActivityNote(.download, .pypi, name: normalized, version: file.version)) }
         if let tag = request.headers[.ifNoneMatch], EntityTag.list(tag, matches: EntityTag.quoted(file.digest.hex)) {
             return Response(status: .notModified, headers: [.eTag: EntityTag.quoted(file.digest.hex)])
         }

@@ -15,6 +15,7 @@ extension PyPIRegistry {
         do {
             let stored = try await store(received, file, uploader: context.identity?.name)
             context.logger.info("pypi file uploaded", metadata: ["file": .string(stored.filename), "size": .stringConvertible(stored.size)])
+            context.annotations.note(ActivityNote(.publish, .pypi, name: stored.project, version: stored.version))
             return PyPIText.response(status: .ok, message: "OK", request: request, headers: [:])
         } catch {
             // Until commit the bytes are only an upload area: dropping it leaves nothing behind.

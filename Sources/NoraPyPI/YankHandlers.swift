@@ -48,6 +48,7 @@ extension PyPIRegistry {
         let outcome = try await PyPIYanks(db: index.db).set(project: project, version: version, yanked: yanked, reason: reason)
         context.logger.info(yanked ? "pypi version yanked" : "pypi version unyanked",
                             metadata: ["project": .string(outcome.project), "version": .string(version)])
+        context.annotations.note(ActivityNote(yanked ? .yank : .unyank, .pypi, name: outcome.project, version: version))
         return .json(outcome)
     }
 

@@ -59,7 +59,11 @@ struct RawFileIndex: Sendable {
                 .column("name", type: .text, .notNull)
                 .run()
             try await db.create(index: "raw_dirs_parent_name").on("raw_dirs").column("parent").column("name").run()
-        }
+        },
+        Migration("raw-002-listing-index") { db in
+            // The web UI and /api/packages list files by last change.
+            try await db.create(index: "raw_files_updated").on("raw_files").column("updated_at").run()
+        },
     ]
 
     func file(_ path: String, in db: any SQLDatabase) async throws -> File? {

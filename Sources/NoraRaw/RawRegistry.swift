@@ -48,6 +48,7 @@ public struct RawRegistry: Sendable {
             }
             throw AppError(.notFound, "no file at /raw/\(path.path)")
         }
+        if request.method == .get { context.annotations.note(ActivityNote(.download, .raw, name: path.path)) }
         var headers: HTTPFields = [
             .contentType: file.contentType, .eTag: file.etag,
             .lastModified: Clock.httpDate(seconds: file.updatedAt),
@@ -97,6 +98,7 @@ public struct RawRegistry: Sendable {
             return current == nil
         }
         context.logger.info("raw file stored", metadata: ["path": .string(path.path), "size": .stringConvertible(blob.size)])
+        context.annotations.note(ActivityNote(.publish, .raw, name: path.path))
         return Response.json(Stored(path: "/raw/\(path.path)", size: blob.size, digest: blob.digest.description),
                              status: created ? .created : .ok,
                              headers: [.eTag: EntityTag.quoted(blob.digest.hex), .location: "/raw/\(path.path)"])
@@ -111,6 +113,7 @@ public struct RawRegistry: Sendable {
             return try await index.delete(path, in: db)
         }
         guard removed != nil else { throw AppError(.notFound, "no file at /raw/\(path.path)") }
+        context.annotations.note(ActivityNote(.delete, .raw, name: path.path))
         return Response(status: .noContent)
     }
 

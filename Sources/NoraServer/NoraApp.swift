@@ -13,6 +13,7 @@ import NoraProxy
 import NoraPyPI
 import NoraRaw
 import NoraStorage
+import NoraWeb
 import Prometheus
 import ServiceLifecycle
 
@@ -35,6 +36,8 @@ public enum NoraApp {
         /// The database in use (the configured one, or the embedded file where it was found).
         public let databaseURL: String
         let identity: RegistryIdentity
+        /// Activity events, batched into the database (a service of the application).
+        public let activity: ActivityLog
         /// What the formats' pull-through caches share (upstream clients, cache rows, breaker).
         public let proxy: ProxyServices
     }
@@ -66,11 +69,14 @@ public enum NoraApp {
             throw error
         }
         let signer = try await SignedTokens.load(db: db, name: "oci-token-hs256", issuer: "nora")
+        let activity = ActivityLog(store: ActivityStore(db: db),
+                                   retention: .init(maxEvents: config.activity.maxEvents, maxAgeSeconds: config.activity.maxAgeSeconds),
+                                   auditPath: config.activity.auditLog, logger: logger)
         let proxy = ProxyServices(db: db, store: store, breaker: CircuitBreaker(config.proxy.circuitBreaker),
                                   offline: config.proxy.offline, userAgent: "nora/\(NoraVersion.current)", logger: logger,
                                   metrics: PrometheusMetricsFactory(registry: metrics))
         return Parts(config: config, db: db, store: store, tokens: TokenStore(db: db), signer: signer, metrics: metrics,
-                     databaseURL: databaseURL, identity: identity, proxy: proxy)
+                     databaseURL: databaseURL, identity: identity, activity: activity, proxy: proxy)
     }
 
     /// The configured backend: a local folder, or an S3 bucket (checked to answer).
@@ -100,7 +106,7 @@ public enum NoraApp {
     /// Every module's schema steps, in dependency order.
     public static let migrations: [Migration] = RegistryIdentity.migrations + TokenStore.migrations + SignedTokens.migrations + RawRegistry.migrations
         + OCIRegistry.migrations + NpmRegistry.migrations + PyPIRegistry.migrations + CargoRegistry.migrations
-        + GoRegistry.migrations + MavenRegistry.migrations + ProxyCacheIndex.migrations
+        + GoRegistry.migrations + MavenRegistry.migrations + NoraWeb.migrations + ProxyCacheIndex.migrations
 
     /// Builds the router with every middleware and the enabled formats.
     public static func router(parts: Parts, users: Htpasswd) -> Router<NoraRequestContext> {
@@ -124,19 +130,21 @@ public enum NoraApp {
         router.add(middleware: ErrorMiddleware(
             dialects: [("/v2", oci.errorDialect), ("/npm", npm.errorDialect), ("/simple", pypi.errorDialect),
                        ("/cargo", cargo.errorDialect), ("/go", go.errorDialect), ("/maven2", maven.errorDialect),
-                       ("/raw", JSONErrorDialect()), ("/api", JSONErrorDialect())],
+                       ("/raw", JSONErrorDialect()), ("/api", JSONErrorDialect()), ("/ui", HTMLErrorDialect())],
             fallback: JSONErrorDialect()))
         if config.rateLimit.enabled {
             router.add(middleware: RateLimitMiddleware(
                 uploads: RateLimiter(rate: config.rateLimit.upload.rps, burst: config.rateLimit.upload.burst),
                 general: RateLimiter(rate: config.rateLimit.general.rps, burst: config.rateLimit.general.burst)))
         }
+        router.add(middleware: ActivityMiddleware(recorder: parts.activity))
         router.add(middleware: AuthMiddleware(authenticator: authenticator, policy: policy))
 
         OperationsRoutes(db: parts.db, store: parts.store, registry: parts.metrics, publicMetrics: config.auth.publicMetrics,
                          identity: parts.identity)
             .register(on: router)
         TokenAPI(tokens: parts.tokens).register(on: router)
+        web(parts: parts, authenticator: authenticator, policy: policy).register(on: router)
         if config.registries.contains(.docker) { oci.register(on: router) }
         if config.registries.contains(.npm) { npm.register(on: router) }
         if config.registries.contains(.pypi) { pypi.register(on: router) }
@@ -147,6 +155,20 @@ public enum NoraApp {
             RawRegistry(db: parts.db, store: parts.store, maxFileSize: config.raw.maxFileSize).register(on: router)
         }
         return router
+    }
+
+    /// The web UI and management API over every enabled format's listing.
+    static func web(parts: Parts, authenticator: Authenticator, policy: AccessPolicy) -> NoraWeb {
+        let config = parts.config, db = parts.db, store = parts.store
+        let all: [RegistryFormat: any PackageListing] = [
+            .docker: OCIListing(db: db, store: store), .npm: NpmListing(db: db), .pypi: PyPIListing(db: db, store: store),
+            .cargo: CargoListing(db: db), .go: GoListing(db: db, store: store), .maven: MavenPackageListing(db: db),
+            .raw: RawPackageListing(db: db),
+        ]
+        return NoraWeb(listings: RegistryFormat.allCases.filter(config.registries.contains).compactMap { all[$0] }, db: db,
+                       recorder: parts.activity, tokens: parts.tokens, authenticator: authenticator,
+                       settings: .init(policy: policy, publicWebUI: config.auth.publicWebUI, publicURL: config.server.publicURL,
+                                       version: NoraVersion.current, storagePath: config.storage.path))
     }
 
     /// Reads the htpasswd file when auth is on; a missing file or a non-bcrypt hash stops start-up.
@@ -172,6 +194,7 @@ public enum NoraApp {
         var services: [any Service] = [
             UploadSweeper(store: parts.store, maxIdleSeconds: 30 * 60, intervalSeconds: 5 * 60, logger: logger),
             OCIRegistry.uploadExpiry(db: parts.db, store: parts.store),
+            parts.activity,
             parts.proxy.shutdownService,
         ]
         if let interval = config.gc.intervalSeconds {

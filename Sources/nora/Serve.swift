@@ -28,6 +28,10 @@ struct Serve: AsyncParsableCommand {
           auth.anonymous_read    NORA_AUTH_ANONYMOUS_READ      false
           auth.htpasswd_file     NORA_AUTH_HTPASSWD_FILE       users.htpasswd (bcrypt entries only)
           auth.public_metrics    NORA_AUTH_PUBLIC_METRICS      false
+          auth.public_web_ui     NORA_AUTH_PUBLIC_WEB_UI       false  (auth on: /ui/ and the read API without login)
+          activity.max_events    NORA_ACTIVITY_MAX_EVENTS      100000 (activity log rows kept)
+          activity.max_age       NORA_ACTIVITY_MAX_AGE         30d    (activity log rows older are deleted)
+          activity.audit_log     NORA_AUDIT_LOG                (none) append-only JSON lines of every write action
           rate_limit.enabled     NORA_RATE_LIMIT_ENABLED       true
           rate_limit.auth_rps / auth_burst        NORA_RATE_LIMIT_AUTH_RPS / _BURST       1 / 5 (failed logins per IP)
           rate_limit.upload_rps / upload_burst    NORA_RATE_LIMIT_UPLOAD_RPS / _BURST     200 / 500

@@ -72,6 +72,18 @@ extension ConfigLoader {
             c.auth.htpasswdFile = v
         },
         Setting(tomlKey: "auth.public_metrics", envName: "NORA_AUTH_PUBLIC_METRICS") { c, v throws(ConfigError) in c.auth.publicMetrics = try boolean(v) },
+        Setting(tomlKey: "auth.public_web_ui", envName: "NORA_AUTH_PUBLIC_WEB_UI") { c, v throws(ConfigError) in c.auth.publicWebUI = try boolean(v) },
+        Setting(tomlKey: "activity.max_events", envName: "NORA_ACTIVITY_MAX_EVENTS") { c, v throws(ConfigError) in
+            c.activity.maxEvents = try integer(v, in: 1...100_000_000)
+        },
+        Setting(tomlKey: "activity.max_age", envName: "NORA_ACTIVITY_MAX_AGE") { c, v throws(ConfigError) in
+            guard let seconds = DurationText.seconds(v), seconds >= 60 else { throw invalid(v, "must be a duration of at least 1m, like 30d or 12h") }
+            c.activity.maxAgeSeconds = seconds
+        },
+        Setting(tomlKey: "activity.audit_log", envName: "NORA_AUDIT_LOG") { c, v throws(ConfigError) in
+            guard !v.contains("\0") else { throw invalid(v, "must be a file path") }
+            c.activity.auditLog = v.isEmpty ? nil : v
+        },
         Setting(tomlKey: "rate_limit.enabled", envName: "NORA_RATE_LIMIT_ENABLED") { c, v throws(ConfigError) in c.rateLimit.enabled = try boolean(v) },
         Setting(tomlKey: "rate_limit.auth_rps", envName: "NORA_RATE_LIMIT_AUTH_RPS") { c, v throws(ConfigError) in c.rateLimit.auth.rps = try rate(v) },
         Setting(tomlKey: "rate_limit.auth_burst", envName: "NORA_RATE_LIMIT_AUTH_BURST") { c, v throws(ConfigError) in c.rateLimit.auth.burst = try integer(v, in: 1...1_000_000) },

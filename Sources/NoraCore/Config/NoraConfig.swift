@@ -42,6 +42,9 @@ public struct NoraConfig: Sendable, Equatable {
         public var htpasswdFile = "users.htpasswd"
         /// Whether `/metrics` is reachable without credentials when auth is on.
         public var publicMetrics = false
+        /// Whether the web UI (`/ui/`) and the read API show everything to visitors without
+        /// credentials when auth is on (NORA's `NORA_AUTH_PUBLIC_WEB_UI`).
+        public var publicWebUI = false
         public init() {}
     }
 
@@ -83,6 +86,17 @@ public struct NoraConfig: Sendable, Equatable {
     public var registries: Set<RegistryFormat> = Set(RegistryFormat.allCases)
     public var raw = Raw()
     public var gc = GC()
+    public var activity = Activity()
+
+    public struct Activity: Sendable, Equatable {
+        /// Events kept in the database (the oldest go first).
+        public var maxEvents = 100_000
+        /// Events older than this are deleted.
+        public var maxAgeSeconds: Int64 = 30 * 86_400
+        /// Append-only JSON-lines file of every write action (`NORA_AUDIT_LOG`); nil for none.
+        public var auditLog: String?
+        public init() {}
+    }
     public var go = Go()
     public var maven = Maven()
     public var pypi = PyPI()

@@ -32,9 +32,15 @@ public struct NoraRequestContext: RequestContext {
 /// caller turned out to be after authentication ran further in.
 public final class RequestAnnotations: Sendable {
     private let user = NIOLockedValueBox<String?>(nil)
+    private let notes = NIOLockedValueBox<[ActivityNote]>([])
     public init() {}
     public var userName: String? {
         get { user.withLockedValue { $0 } }
         set { user.withLockedValue { $0 = newValue } }
     }
+
+    /// What the handler did, for the activity log (recorded only when the response is a success,
+    /// except login failures, which are recorded whatever the response).
+    public var activity: [ActivityNote] { notes.withLockedValue { $0 } }
+    public func note(_ note: ActivityNote) { notes.withLockedValue { $0.append(note) } }
 }
