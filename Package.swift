@@ -162,7 +162,7 @@ let package = Package(
         ]),
         .target(name: "NoraServer", dependencies: [
             "NoraCore", "NoraStorage", "NoraMetadata", "NoraAuth", "NoraRaw", "NoraOCI",
-            "NoraNpm", "NoraPyPI", "NoraCargo", "NoraGo", "NoraMaven", "NoraProxy", "NoraWeb",
+            "NoraNpm", "NoraPyPI", "NoraCargo", "NoraGo", "NoraMaven", "NoraWeb", "NoraProxy",
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -177,7 +177,7 @@ let package = Package(
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .executableTarget(name: "nora", dependencies: [
-            "NoraCore", "NoraServer", "NoraAuth", "NoraMetadata", "NoraGo", "NoraPyPI", "NoraStorage", "NoraProxy", "NoraOCI", "NoraWeb",
+            "NoraCore", "NoraServer", "NoraAuth", "NoraMetadata", "NoraGo", "NoraPyPI", "NoraStorage", "NoraWeb", "NoraProxy", "NoraOCI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Prometheus", package: "swift-prometheus"),

@@ -36,10 +36,10 @@ public enum NoraApp {
         /// The database in use (the configured one, or the embedded file where it was found).
         public let databaseURL: String
         let identity: RegistryIdentity
-        /// What the formats' pull-through caches share (upstream clients, cache rows, breaker).
-        public let proxy: ProxyServices
         /// Activity events, batched into the database (a service of the application).
         public let activity: ActivityLog
+        /// What the formats' pull-through caches share (upstream clients, cache rows, breaker).
+        public let proxy: ProxyServices
     }
 
     /// Opens the stores, applies every module's migrations and checks that the database and
@@ -69,14 +69,14 @@ public enum NoraApp {
             throw error
         }
         let signer = try await SignedTokens.load(db: db, name: "oci-token-hs256", issuer: "nora")
-        let proxy = ProxyServices(db: db, store: store, breaker: CircuitBreaker(config.proxy.circuitBreaker),
-                                  offline: config.proxy.offline, userAgent: "nora/\(NoraVersion.current)", logger: logger,
-                                  metrics: PrometheusMetricsFactory(registry: metrics))
         let activity = ActivityLog(store: ActivityStore(db: db),
                                    retention: .init(maxEvents: config.activity.maxEvents, maxAgeSeconds: config.activity.maxAgeSeconds),
                                    auditPath: config.activity.auditLog, logger: logger)
+        let proxy = ProxyServices(db: db, store: store, breaker: CircuitBreaker(config.proxy.circuitBreaker),
+                                  offline: config.proxy.offline, userAgent: "nora/\(NoraVersion.current)", logger: logger,
+                                  metrics: PrometheusMetricsFactory(registry: metrics))
         return Parts(config: config, db: db, store: store, tokens: TokenStore(db: db), signer: signer, metrics: metrics,
-                     databaseURL: databaseURL, identity: identity, proxy: proxy, activity: activity)
+                     databaseURL: databaseURL, identity: identity, activity: activity, proxy: proxy)
     }
 
     /// The configured backend: a local folder, or an S3 bucket (checked to answer).
@@ -106,7 +106,7 @@ public enum NoraApp {
     /// Every module's schema steps, in dependency order.
     public static let migrations: [Migration] = RegistryIdentity.migrations + TokenStore.migrations + SignedTokens.migrations + RawRegistry.migrations
         + OCIRegistry.migrations + NpmRegistry.migrations + PyPIRegistry.migrations + CargoRegistry.migrations
-        + GoRegistry.migrations + MavenRegistry.migrations + ProxyCacheIndex.migrations + NoraWeb.migrations
+        + GoRegistry.migrations + MavenRegistry.migrations + NoraWeb.migrations + ProxyCacheIndex.migrations
 
     /// Builds the router with every middleware and the enabled formats.
     public static func router(parts: Parts, users: Htpasswd) -> Router<NoraRequestContext> {
@@ -195,8 +195,8 @@ public enum NoraApp {
         var services: [any Service] = [
             UploadSweeper(store: parts.store, maxIdleSeconds: 30 * 60, intervalSeconds: 5 * 60, logger: logger),
             OCIRegistry.uploadExpiry(db: parts.db, store: parts.store),
-            parts.proxy.shutdownService,
             parts.activity,
+            parts.proxy.shutdownService,
         ]
         if let interval = config.gc.intervalSeconds {
             services.append(PeriodicGC(collector: GarbageCollector(db: parts.db, store: parts.store, logger: logger),

@@ -56,6 +56,10 @@ def test_npm_install_through_proxy_ttl_hosted_wins_and_upstream_down(nora_factor
 
     assert client.json("view", "shadowed", "versions") == ["0.5.0"]
 
+    # cached content is checked by `nora verify` like hosted content
+    verified = proxy.nora("verify")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
     metrics = proxy.get("/metrics").text.splitlines()
     for result in ("miss", "hit"):
         assert any(l.startswith("nora_proxy_requests_total{") and 'format="npm"' in l and f'result="{result}"' in l
