@@ -55,7 +55,12 @@ extension NpmRegistry {
             throw NpmError(.notFound, "tarball '\(file.prefix(300))' of '\(name)' not found")
         }
         if request.method == .get { context.annotations.note(ActivityNote(.download, .npm, name: name.value, version: found.version)) }
-        let etag = EntityTag.quoted(found.blob.digest.hex)
+        return try await tarballResponse(BlobInfo(digest: found.blob.digest, size: found.blob.size), request)
+    }
+
+    /// A tarball, hosted or cached: immutable, so a content ETag, 304 and `If-Range` ranges.
+    func tarballResponse(_ blob: BlobInfo, _ request: Request) async throws -> Response {
+        let etag = EntityTag.quoted(blob.digest.hex)
         var headers: HTTPFields = [.contentType: "application/octet-stream", .eTag: etag,
                                    .cacheControl: "public, max-age=31536000, immutable"]
         if EntityTag.list(request.headers[.ifNoneMatch], matches: etag) {
@@ -63,8 +68,7 @@ extension NpmRegistry {
             return Response(status: .notModified, headers: headers)
         }
         let rangeStillValid = request.headers[.ifRange].map { $0 == etag } ?? true
-        return try await BlobResponse.make(store: store, blob: BlobInfo(digest: found.blob.digest, size: found.blob.size),
-                                     request: request, headers: headers, allowRange: rangeStillValid)
+        return try await BlobResponse.make(store: store, blob: blob, request: request, headers: headers, allowRange: rangeStillValid)
     }
 
     /// A JSON document with a content ETag: `If-None-Match` → 304; no-cache so npm

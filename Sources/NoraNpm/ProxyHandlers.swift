@@ -53,15 +53,7 @@ extension NpmRegistry {
                 try await proxy.cache.immutable(key: key, expected: source.expected) { _ in UpstreamRequest(url: source.url) }
             }
         }
-        let etag = EntityTag.quoted(entry.blob.digest.hex)
-        var headers: HTTPFields = [.contentType: "application/octet-stream", .eTag: etag,
-                                   .cacheControl: "public, max-age=31536000, immutable"]
-        if EntityTag.list(request.headers[.ifNoneMatch], matches: etag) {
-            headers[.contentType] = nil
-            return Response(status: .notModified, headers: headers)
-        }
-        let rangeStillValid = request.headers[.ifRange].map { $0 == etag } ?? true
-        return try await BlobResponse.make(store: store, blob: entry.blob, request: request, headers: headers, allowRange: rangeStillValid)
+        return try await tarballResponse(entry.blob, request)
     }
 
     /// `npm audit`: the report goes to the upstream's audit endpoint and its answer comes back.

@@ -29,6 +29,7 @@ import zipfile
 
 import requests
 
+from cargo_support import crate_tarball  # any gzip tar of given files
 from go_support import escape
 from nora_e2e import NORA_BIN
 
@@ -37,23 +38,13 @@ KILLS = int(os.environ.get("NORA_CRASH_KILLS", "100"))
 NO_PROXY = {"http": None, "https": None}
 
 
-def tar_gz(files: dict[str, bytes]) -> bytes:
-    raw = io.BytesIO()
-    with tarfile.open(fileobj=raw, mode="w:gz") as tar:
-        for path, data in files.items():
-            info = tarfile.TarInfo(path)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return raw.getvalue()
-
-
 def npm_tarball(name: str, version: str, filler: bytes) -> bytes:
     manifest = json.dumps({"name": name, "version": version}).encode()
-    return tar_gz({"package/package.json": manifest, "package/blob.bin": filler})
+    return crate_tarball({"package/package.json": manifest, "package/blob.bin": filler})
 
 
 def crate_file(name: str, version: str, filler: bytes) -> bytes:
-    return tar_gz({f"{name}-{version}/Cargo.toml": b"[package]\n", f"{name}-{version}/src/lib.rs": filler})
+    return crate_tarball({f"{name}-{version}/Cargo.toml": b"[package]\n", f"{name}-{version}/src/lib.rs": filler})
 
 
 def go_zip(module: str, version: str, filler: bytes) -> bytes:
