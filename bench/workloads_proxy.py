@@ -62,6 +62,17 @@ def get_ok(srv, path, headers=None):
     return hd, body
 
 
+def upstream_fetches(srv):
+    """nora_proxy_requests_total with result miss, revalidated or error: requests that went upstream."""
+    _, body = get_ok(srv, "/metrics")
+    total = 0.0
+    for line in body.decode().splitlines():
+        if line.startswith("nora_proxy_requests_total{") and any(
+                f'result="{r}"' in line for r in ("miss", "revalidated", "error")):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
 def w13_proxy(bench):
     runs = B.SIZES["runs"]
     loads = Loads()
@@ -93,6 +104,7 @@ def w13_proxy(bench):
         _, got = get_ok(proxy, blob_path)
         if got != blob:
             raise RuntimeError("the proxy served other bytes than distribution for the blob")
+        fetched = upstream_fetches(proxy)
         res = {}
         for r in range(runs):
             pairs = [("npm", proxy, upstream, tar_path), ("oci", proxy, bench.dist, blob_path)]
@@ -104,6 +116,11 @@ def w13_proxy(bench):
             bench.check_alive()
             if not proxy.proc.alive() or not upstream.proc.alive():
                 raise RuntimeError("a nora of the proxy chain died")
+        if upstream_fetches(proxy) != fetched:
+            B.SKIPPED.append("13 proxy: the proxy went upstream during the cached-object runs "
+                             f"({fetched:g} → {upstream_fetches(proxy):g} upstream requests)")
+        B.log(f"13: upstream requests by the proxy before/after the cached runs: {fetched:g} / "
+              f"{upstream_fetches(proxy):g}")
         for kind, what, peer in (("npm", f"cached npm tarball ({len(direct):,} B)", "upstream nora"),
                                  ("oci", f"cached OCI blob ({len(blob) // 1024:,} KiB)", "distribution")):
             n, u = res[(kind, "proxy")], res[(kind, "upstream")]
