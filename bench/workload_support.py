@@ -140,8 +140,10 @@ class MemoryGuard:
     moto keeps a whole object in memory while completing a multipart upload or answering a
     GET, and the machine is shared with other people's builds."""
 
-    def __init__(self, floor_mib, proc_stopper, what):
+    def __init__(self, floor_mib, proc_stopper, what, rss=None):
         self.floor = floor_mib
+        self.rss = rss  # () -> MiB of the watched server, sampled for its peak
+        self.peak_rss = None
         self.stopper = proc_stopper
         self.what = what
         self.tripped = False
@@ -159,6 +161,9 @@ class MemoryGuard:
 
     def _watch(self):
         while not self.stop.wait(0.2):
+            v = self.rss() if self.rss else None
+            if v:
+                self.peak_rss = max(self.peak_rss or 0, v)
             avail = self.available_mib()
             if avail is None:
                 continue
