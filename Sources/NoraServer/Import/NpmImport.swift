@@ -1,0 +1,104 @@
+import Foundation
+import HTTPTypes
+
+/// NORA's `npm/<name>/…` into `/npm/<name>`: one item per version, published as `npm publish`
+/// would send it (the version's manifest from NORA's `metadata.json`, its tarball attached),
+/// so the handler checks `dist.shasum` and `dist.integrity` against the tarball. Dist-tags
+/// are set once every version of the package is in.
+struct NpmImport: Sendable {
+    let source: any NoraSource
+    let registry: InProcessRegistry
+
+    /// What NORA's packument says about one package.
+    struct Package: Sendable {
+        let name: String
+        /// (version, its manifest as JSON bytes, tarball file name), oldest first.
+        let versions: [(String, [UInt8], String)]
+        let distTags: [String: String]
+    }
+
+    func items(_ packages: [NoraLayout.NpmPackage]) async throws -> [NoraImporter.Item] {
+        var items: [NoraImporter.Item] = []
+        for layout in packages {
+            let package: Package
+            do {
+                package = try await read(layout)
+            } catch {
+                items.append(.init(format: .npm, name: layout.name) { throw error })
+                continue
+            }
+            for (index, (version, manifest, file)) in package.versions.enumerated() {
+                let last = index == package.versions.count - 1
+                items.append(.init(format: .npm, name: "\(layout.name)@\(version)") {
+                    let outcome = try await publish(layout, version: version, manifest: manifest, file: file)
+                    // The package's dist-tags go on with its last version (and are re-applied on a re-run).
+                    if last { try await applyTags(package) }
+                    return outcome
+                })
+            }
+        }
+        return items
+    }
+
+    func read(_ layout: NoraLayout.NpmPackage) async throws -> Package {
+        guard let key = layout.metadataKey else { throw ImportFailure("no metadata.json in NORA's storage") }
+        let document = try LooseJSON.object(try await source.readSmall(key, limit: 64 << 20), key)
+        let versions = document["versions"] as? [String: Any] ?? [:]
+        let times = document["time"] as? [String: Any] ?? [:]
+        let unscoped = layout.name.split(separator: "/").last.map(String.init) ?? layout.name
+        var list: [(String, [UInt8], String, String)] = []
+        for (version, manifest) in versions {
+            guard var object = manifest as? [String: Any] else { continue }
+            let dist = object["dist"] as? [String: Any] ?? [:]
+            let file = (dist["tarball"] as? String)?.split(separator: "/").last.map(String.init) ?? "\(unscoped)-\(version).tgz"
+            object.removeValue(forKey: "_id")
+            list.append((version, try LooseJSON.bytes(object), file, times[version] as? String ?? ""))
+        }
+        // Publish in NORA's order (its `time` entries), so `latest` moves as it did there.
+        list.sort { ($0.3, $0.0) < ($1.3, $1.0) }
+        var tags: [String: String] = [:]
+        for (tag, version) in document["dist-tags"] as? [String: Any] ?? [:] { tags[tag] = version as? String }
+        for (tag, key) in layout.distTagKeys {
+            let text = String(decoding: try await source.readSmall(key, limit: 4096), as: UTF8.self)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            tags[tag] = text.hasPrefix("\"") ? text.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) : text
+        }
+        return Package(name: layout.name, versions: list.map { ($0.0, $0.1, $0.2) }, distTags: tags)
+    }
+
+    var pathName: (String) -> String { { $0.replacingOccurrences(of: "/", with: "%2f") } }
+
+    func publish(_ layout: NoraLayout.NpmPackage, version: String, manifest: [UInt8], file: String) async throws -> NoraImporter.Outcome {
+        let path = "/npm/\(pathName(layout.name))"
+        if try await publishedVersions(path).contains(version) { return .present }
+        guard let key = layout.tarballs[file] else { throw ImportFailure("tarball \(file) is not in NORA's storage") }
+        // npm sends the tarball base64-encoded inside the JSON document; the registry reads it whole (body limit).
+        let tarball = try await source.withFile(key) { try Data(contentsOf: URL(fileURLWithPath: $0)) }
+        let unscoped = layout.name.split(separator: "/").last.map(String.init) ?? layout.name
+        let document: [String: Any] = [
+            "_id": layout.name, "name": layout.name,
+            "versions": [version: try JSONSerialization.jsonObject(with: Data(manifest))],
+            "_attachments": ["\(unscoped)-\(version).tgz": [
+                "content_type": "application/octet-stream", "data": tarball.base64EncodedString(), "length": tarball.count,
+            ] as [String: Any]],
+        ]
+        let answer = try await registry.send(.put, path, headers: [.contentType: "application/json"], bytes: try LooseJSON.bytes(document))
+        try answer.expectSuccess("publish")
+        return .imported
+    }
+
+    func publishedVersions(_ path: String) async throws -> Set<String> {
+        let answer = try await registry.send(.get, path, headers: [.accept: "application/json"])
+        guard answer.ok, let document = try? LooseJSON.object(Array(answer.body.readableBytesView), "packument") else { return [] }
+        return Set((document["versions"] as? [String: Any] ?? [:]).keys)
+    }
+
+    func applyTags(_ package: Package) async throws {
+        let present = try await publishedVersions("/npm/\(pathName(package.name))")
+        for (tag, version) in package.distTags.sorted(by: { $0.key < $1.key }) where present.contains(version) {
+            let answer = try await registry.send(.put, "/npm/-/package/\(pathName(package.name))/dist-tags/\(URLPath.segment(tag))",
+                                                 headers: [.contentType: "application/json"], bytes: Array("\"\(version)\"".utf8))
+            try answer.expectSuccess("dist-tag \(tag) → \(version)")
+        }
+    }
+}
