@@ -52,7 +52,7 @@ public struct NoraImporter: Sendable {
         var summary = Summary()
         summary.skipped = layout.skipped
         var items: [Item] = []
-        items += OCIImport(source: source, registry: registry).items(layout.oci)
+        items += await OCIImport(source: source, registry: registry).items(layout.oci)
         items += try await NpmImport(source: source, registry: registry).items(layout.npm)
         items += PyPIImport(source: source, registry: registry).items(layout.pypi)
         items += CargoImport(source: source, registry: registry).items(layout.cargo)

@@ -19,7 +19,7 @@ struct OCIImport: Sendable {
         let blobs: [String]
     }
 
-    func items(_ repositories: [NoraLayout.OCIRepository]) -> [NoraImporter.Item] {
+    func items(_ repositories: [NoraLayout.OCIRepository]) async -> [NoraImporter.Item] {
         var items: [NoraImporter.Item] = []
         for repository in repositories {
             let tags = repository.manifests.keys.filter { !$0.contains(":") }.sorted()
@@ -28,11 +28,12 @@ struct OCIImport: Sendable {
                     try await importReference(tag, of: repository)
                 })
             }
-            // By-digest manifests no tag reaches are imported on their own; which ones that
-            // is needs the tag manifests read, so it is decided when this item runs.
-            if repository.manifests.keys.contains(where: { $0.contains(":") }) {
-                items.append(.init(format: .docker, name: "\(repository.name) (untagged manifests)") {
-                    try await importUntagged(of: repository, tags: tags)
+            // Manifests stored by digest that no tag reaches (pushed by digest, or an index
+            // child whose index is gone) are items of their own.
+            let reached = await reachedByTags(tags, of: repository)
+            for reference in repository.manifests.keys.sorted() where reference.contains(":") && !reached.contains(reference) {
+                items.append(.init(format: .docker, name: "\(repository.name)@\(reference)") {
+                    try await importReference(reference, of: repository)
                 })
             }
         }
@@ -71,20 +72,18 @@ struct OCIImport: Sendable {
         return .imported
     }
 
-    func importUntagged(of repository: NoraLayout.OCIRepository, tags: [String]) async throws -> NoraImporter.Outcome {
+    /// The digests of the manifests the tags lead to (unreadable ones are left to their tag's item to report).
+    func reachedByTags(_ tags: [String], of repository: NoraLayout.OCIRepository) async -> Set<String> {
         var reached = Set<String>()
         for tag in tags {
             var ordered: [Manifest] = [], blobs: [String] = []
             if let top = try? await manifest(tag, of: repository) {
                 try? await collect(top, of: repository, into: &ordered, blobs: &blobs)
+                reached.insert(top.digest)
             }
             reached.formUnion(ordered.map(\.digest))
         }
-        var outcome = NoraImporter.Outcome.present
-        for reference in repository.manifests.keys.sorted() where reference.contains(":") && !reached.contains(reference) {
-            if try await importReference(reference, of: repository) == .imported { outcome = .imported }
-        }
-        return outcome
+        return reached
     }
 
     /// `top` and the child manifests it names (recursively), children before parents.
