@@ -224,3 +224,42 @@ def test_damaged_items_fail_by_name_and_store_nothing(nora, tmp_path):
     assert nora.get("/cargo/index/6/br/broken").status == 404 or not nora.get("/cargo/index/6/br/broken").text.strip()
     assert nora.head("/maven2/org/bad/lib/1.0/lib-1.0.jar").status == 404
     assert nora.get("/raw/fine.txt").body == b"fine"
+
+
+def test_import_from_a_bucket(nora, tmp_path):
+    """`--s3 BUCKET/PREFIX`: NORA's layout read from an S3 bucket (moto, signatures checked)."""
+    import boto3
+    import s3_support
+
+    storage = NoraStorage(tmp_path / "nora-storage")
+    payload = bytes(range(256)) * 4096  # 1 MiB: streamed through a temporary file
+    storage.add_raw("big/blob.bin", payload)
+    storage.add_maven("org/s3/lib/2.0/lib-2.0.jar", b"jar from a bucket")
+    go_zip = module_zip("example.com/froms3", "v0.1.0", {"go.mod": "module example.com/froms3\n", "a.go": "package froms3\n"})
+    storage.add_go("example.com/froms3", "v0.1.0", "module example.com/froms3\n", go_zip)
+    tarball = tgz({"package/package.json": b'{"name":"froms3","version":"3.0.0"}'})
+    storage.add_npm("froms3", {"3.0.0": ({"name": "froms3", "version": "3.0.0"}, tarball)}, {"latest": "3.0.0"})
+
+    folder = tmp_path / "moto"
+    s3 = s3_support.start(folder)
+    try:
+        s3_support.create_bucket(s3, "nora-old")
+        client = boto3.client("s3", endpoint_url=s3["NORA_TEST_S3_URL"], region_name="us-east-1",
+                              aws_access_key_id=s3["NORA_TEST_S3_ACCESS_KEY"], aws_secret_access_key=s3["NORA_TEST_S3_SECRET_KEY"])
+        for path in storage.root.rglob("*"):
+            if path.is_file():
+                client.upload_file(str(path), "nora-old", "storage/" + path.relative_to(storage.root).as_posix())
+        env = {"NORA_STORAGE_S3_URL": s3["NORA_TEST_S3_URL"], "NORA_STORAGE_S3_ACCESS_KEY": s3["NORA_TEST_S3_ACCESS_KEY"],
+               "NORA_STORAGE_S3_SECRET_KEY": s3["NORA_TEST_S3_SECRET_KEY"]}
+        result = nora.nora("import", "nora", "--s3", "nora-old/storage", env=env, timeout=IMPORT_TIMEOUT)
+        assert result.returncode == 0, result.stdout + result.stderr
+        for fmt in ("raw", "maven", "go", "npm"):
+            assert summary_line(result.stdout, fmt) == f"{fmt}: 1 imported, 0 already present, 0 failed", result.stdout
+        again = nora.nora("import", "nora", "--s3", "nora-old/storage", env=env, timeout=IMPORT_TIMEOUT)
+        assert again.returncode == 0 and "nothing new to import" in again.stdout, again.stdout + again.stderr
+    finally:
+        s3_support.stop(folder)
+    assert nora.get("/raw/big/blob.bin").body == payload
+    assert nora.get("/maven2/org/s3/lib/2.0/lib-2.0.jar").body == b"jar from a bucket"
+    assert nora.get("/go/example.com/froms3/@v/v0.1.0.zip").body == go_zip
+    assert nora.get("/npm/froms3/-/froms3-3.0.0.tgz").body == tarball
