@@ -87,6 +87,7 @@ struct VerifyCommand: AsyncParsableCommand {
             }
         }
         let outcomes = await StoreRepair(parts: parts, logger: logger).apply(plan)
+        await parts.activity.flush()
         for outcome in outcomes {
             if let error = outcome.error { print("failed: \(outcome.step.description): \(error)") }
             else { print("done: \(outcome.step.description): \(outcome.detail)") }
