@@ -58,6 +58,27 @@ class NoraStorage:
             self.write(f"docker/{name}/manifests/{ref}.meta.json", meta)
         return digest
 
+    def add_index(self, name: str, children: list[tuple[bytes, dict[str, bytes], dict]], tags: list[str],
+                  keep_children: bool = True) -> tuple[bytes, str]:
+        """An OCI image index over `children` ((manifest, its blobs, platform)), stored under
+        `tags` and its digest; the children by digest only (unless `keep_children` is False,
+        as when NORA's proxy cached the index but not every platform)."""
+        entries = []
+        for manifest, blobs, platform in children:
+            digest = "sha256:" + sha256(manifest)
+            entries.append({"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": digest,
+                            "size": len(manifest), "platform": platform})
+            if keep_children:
+                for blob_digest, data in blobs.items():
+                    self.write(f"docker/{name}/blobs/{blob_digest}", data)
+                self.write(f"docker/{name}/manifests/{digest}.json", manifest)
+        index = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                            "manifests": entries}).encode()
+        digest = "sha256:" + sha256(index)
+        for ref in [*tags, digest]:
+            self.write(f"docker/{name}/manifests/{ref}.json", index)
+        return index, digest
+
     # npm ------------------------------------------------------------------------------
 
     def add_npm(self, name: str, versions: dict[str, tuple[dict, bytes]], dist_tags: dict[str, str],

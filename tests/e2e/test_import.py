@@ -53,6 +53,9 @@ def test_import_then_every_client_gets_the_same_bytes(nora, tmp_path, oci_image)
     # OCI: one image under two tags, and under a proxy namespace.
     manifest_digest = image_into(storage, "team/app", oci_image, ["v1", "latest"])
     image_into(storage, "docker.io/library/demo", oci_image, ["1.0"])
+    image_blobs = {d: oci_image.layout.blob(d) for d in [oci_image.config_digest, *oci_image.layer_digests]}
+    index_bytes, _ = storage.add_index("team/multi", [(oci_image.manifest_bytes, image_blobs,
+                                                       {"architecture": "amd64", "os": "linux"})], ["2.0"])
 
     # npm: two versions of a plain package (latest and a `beta` tag file), one scoped package.
     npm_home = tmp_path / "npm-home"
@@ -95,7 +98,7 @@ def test_import_then_every_client_gets_the_same_bytes(nora, tmp_path, oci_image)
     first = run_import(nora, storage.root)
     assert first.returncode == 0, first.stdout + first.stderr
     out = first.stdout
-    assert summary_line(out, "docker") == "docker: 3 imported, 0 already present, 0 failed", out
+    assert summary_line(out, "docker") == "docker: 4 imported, 0 already present, 0 failed", out
     assert summary_line(out, "npm") == "npm: 3 imported, 0 already present, 0 failed", out
     assert summary_line(out, "pypi") == "pypi: 2 imported, 0 already present, 0 failed", out
     assert summary_line(out, "cargo") == "cargo: 2 imported, 0 already present, 0 failed", out
@@ -110,6 +113,8 @@ def test_import_then_every_client_gets_the_same_bytes(nora, tmp_path, oci_image)
     for ref in ["team/app:v1", "team/app:latest", "docker.io/library/demo:1.0"]:
         raw_manifest = skopeo.run("inspect", "--tls-verify=false", "--raw", f"docker://{host}/{ref}").stdout
         assert hashlib.sha256(raw_manifest).hexdigest() == manifest_digest.split(":")[1]
+    assert skopeo.run("inspect", "--tls-verify=false", "--raw", f"docker://{host}/team/multi:2.0").stdout == index_bytes
+    skopeo.copy(f"docker://{host}/team/multi:2.0", f"oci:{tmp_path / 'multi'}:2.0", "--all")
     skopeo.copy(f"docker://{host}/team/app:v1", f"oci:{tmp_path / 'pulled'}:v1")
     for digest in oci_image.layer_digests:
         assert (tmp_path / "pulled" / "blobs" / "sha256" / digest.split(":")[1]).read_bytes() == oci_image.layout.blob(digest)
@@ -158,7 +163,7 @@ def test_import_then_every_client_gets_the_same_bytes(nora, tmp_path, oci_image)
     assert second.returncode == 0, second.stdout + second.stderr
     assert "nothing new to import" in second.stdout, second.stdout
     assert summary_line(second.stdout, "npm") == "npm: 0 imported, 3 already present, 0 failed"
-    assert summary_line(second.stdout, "docker") == "docker: 0 imported, 3 already present, 0 failed"
+    assert summary_line(second.stdout, "docker") == "docker: 0 imported, 4 already present, 0 failed"
 
 
 def tgz(files: dict[str, bytes]) -> bytes:
@@ -189,6 +194,8 @@ def test_damaged_items_fail_by_name_and_store_nothing(nora, tmp_path):
     storage.add_image("broken/app", manifest, {config_digest: config, layer_digest: layer}, ["v1"])
     flip_byte(storage.path(f"docker/broken/app/blobs/{layer_digest}"))
 
+    storage.add_index("partial/multi", [(manifest, {}, {"architecture": "arm64", "os": "linux"})], ["1"], keep_children=False)
+
     good, bad = tgz({"package/package.json": b'{"name":"half","version":"1.0.0"}'}), tgz({"package/package.json": b'{"name":"half","version":"1.0.1"}'})
     storage.add_npm("half", {"1.0.0": ({"name": "half", "version": "1.0.0"}, good),
                              "1.0.1": ({"name": "half", "version": "1.0.1"}, bad)}, {"latest": "1.0.1"})
@@ -204,8 +211,9 @@ def test_damaged_items_fail_by_name_and_store_nothing(nora, tmp_path):
     result = run_import(nora, storage.root)
     assert result.returncode == 1, result.stdout + result.stderr
     out = result.stdout
-    assert summary_line(out, "docker") == "docker: 0 imported, 0 already present, 1 failed", out
+    assert summary_line(out, "docker") == "docker: 0 imported, 0 already present, 2 failed", out
     assert f"failed broken/app:v1: blob {layer_digest} is corrupt" in out, out
+    assert "failed partial/multi:1: manifest sha256:" in out and "a child of index" in out, out
     assert summary_line(out, "npm") == "npm: 1 imported, 0 already present, 1 failed", out
     assert "failed half@1.0.1: publish refused: 400" in out and "shasum mismatch" in out, out
     assert summary_line(out, "cargo") == "cargo: 0 imported, 0 already present, 1 failed", out
@@ -217,6 +225,7 @@ def test_damaged_items_fail_by_name_and_store_nothing(nora, tmp_path):
     # Nothing of a failed item is stored: no manifest, no blob of the image, no npm 1.0.1,
     # no crate version, no Maven file; and the good npm version is served.
     assert nora.head("/v2/broken/app/manifests/v1").status == 404
+    assert nora.head("/v2/partial/multi/manifests/1").status == 404
     stored = {p.name for p in nora.blob_files()}
     assert config_digest.split(":")[1] not in stored and layer_digest.split(":")[1] not in stored
     packument = nora.get("/npm/half").json()

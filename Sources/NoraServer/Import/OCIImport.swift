@@ -89,6 +89,11 @@ struct OCIImport: Sendable {
     /// `top` and the child manifests it names (recursively), children before parents.
     func collect(_ top: Manifest, of repository: NoraLayout.OCIRepository, into ordered: inout [Manifest], blobs: inout [String]) async throws {
         for child in top.children where !ordered.contains(where: { $0.digest == child }) {
+            // An index whose children NORA did not keep (a proxy caches only the platforms
+            // pulled) is not imported: here every child of a hosted index must be present.
+            guard repository.manifests[child] != nil else {
+                throw ImportFailure("manifest \(child), a child of index \(top.digest), is not in NORA's storage")
+            }
             try await collect(try await manifest(child, of: repository), of: repository, into: &ordered, blobs: &blobs)
         }
         blobs += top.blobs
@@ -104,7 +109,9 @@ struct OCIImport: Sendable {
         }
         let document = try LooseJSON.object(bytes, "manifest \(reference)")
         let children = (document["manifests"] as? [[String: Any]] ?? []).compactMap { $0["digest"] as? String }
-        var blobs = (document["layers"] as? [[String: Any]] ?? []).compactMap { $0["digest"] as? String }
+        // Foreign layers (with `urls`) are fetched from elsewhere and never stored, here or in NORA.
+        var blobs = (document["layers"] as? [[String: Any]] ?? []).filter { ($0["urls"] as? [Any] ?? []).isEmpty }
+            .compactMap { $0["digest"] as? String }
         if let config = (document["config"] as? [String: Any])?["digest"] as? String { blobs.append(config) }
         return Manifest(reference: reference, bytes: bytes, digest: digest,
                         mediaType: try await mediaType(document, key: key), children: children, blobs: blobs)
