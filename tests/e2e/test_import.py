@@ -158,12 +158,14 @@ def test_import_then_every_client_gets_the_same_bytes(nora, tmp_path, oci_image)
     assert mvn.local_file("org.example", "imported", "1.0", "imported-1.0.jar").read_bytes() == jar
     assert nora.get("/raw/releases/tool%20v1.bin").body == raw
 
-    # A second run finds everything here and says so.
+    # A second run finds everything here, changes nothing, and says so.
+    rev_before = nora.get("/npm/imported-pkg").json()["_rev"]
     second = run_import(nora, storage.root)
     assert second.returncode == 0, second.stdout + second.stderr
     assert "nothing new to import" in second.stdout, second.stdout
     assert summary_line(second.stdout, "npm") == "npm: 0 imported, 3 already present, 0 failed"
     assert summary_line(second.stdout, "docker") == "docker: 0 imported, 4 already present, 0 failed"
+    assert nora.get("/npm/imported-pkg").json()["_rev"] == rev_before
 
 
 def tgz(files: dict[str, bytes]) -> bytes:

@@ -87,15 +87,20 @@ struct NpmImport: Sendable {
         return .imported
     }
 
-    func publishedVersions(_ path: String) async throws -> Set<String> {
+    func publishedVersions(_ path: String) async throws -> Set<String> { try await current(path).versions }
+
+    /// The versions and dist-tags the package has here (none when it is not published).
+    func current(_ path: String) async throws -> (versions: Set<String>, tags: [String: String]) {
         let answer = try await registry.send(.get, path, headers: [.accept: "application/json"])
-        guard answer.ok, let document = try? LooseJSON.object(Array(answer.body.readableBytesView), "packument") else { return [] }
-        return Set((document["versions"] as? [String: Any] ?? [:]).keys)
+        guard answer.ok, let document = try? LooseJSON.object(Array(answer.body.readableBytesView), "packument") else { return ([], [:]) }
+        let tags = (document["dist-tags"] as? [String: Any] ?? [:]).compactMapValues { $0 as? String }
+        return (Set((document["versions"] as? [String: Any] ?? [:]).keys), tags)
     }
 
     func applyTags(_ package: Package) async throws {
-        let present = try await publishedVersions("/npm/\(pathName(package.name))")
-        for (tag, version) in package.distTags.sorted(by: { $0.key < $1.key }) where present.contains(version) {
+        let (present, tags) = try await current("/npm/\(pathName(package.name))")
+        // Only tags that differ are set, so a run with nothing new changes nothing.
+        for (tag, version) in package.distTags.sorted(by: { $0.key < $1.key }) where present.contains(version) && tags[tag] != version {
             let answer = try await registry.send(.put, "/npm/-/package/\(pathName(package.name))/dist-tags/\(URLPath.segment(tag))",
                                                  headers: [.contentType: "application/json"], bytes: Array("\"\(version)\"".utf8))
             try answer.expectSuccess("dist-tag \(tag) → \(version)")
