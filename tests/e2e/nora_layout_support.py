@@ -82,7 +82,7 @@ class NoraStorage:
     # npm ------------------------------------------------------------------------------
 
     def add_npm(self, name: str, versions: dict[str, tuple[dict, bytes]], dist_tags: dict[str, str],
-                tag_files: dict[str, str] | None = None) -> None:
+                tag_files: dict[str, str] | None = None, deprecated: dict[str, str] | None = None) -> None:
         """`versions`: version → (package.json, tarball bytes); the packument NORA serves."""
         unscoped = name.split("/")[-1]
         document = {"_id": name, "name": name, "dist-tags": dist_tags, "versions": {}, "time": {}}
@@ -95,6 +95,8 @@ class NoraStorage:
                          "shasum": hashlib.sha1(tarball).hexdigest(),
                          "integrity": "sha512-" + base64.b64encode(hashlib.sha512(tarball).digest()).decode()}}
             document["time"][version] = f"2025-01-0{i + 1}T00:00:00.000Z"
+            if version in (deprecated or {}):
+                document["versions"][version]["deprecated"] = deprecated[version]
         self.write(f"npm/{name}/metadata.json", json.dumps(document))
         for tag, version in (tag_files or {}).items():
             self.write(f"npm/{name}/dist-tags/{tag}", version)

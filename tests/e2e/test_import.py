@@ -65,7 +65,7 @@ def test_import_then_every_client_gets_the_same_bytes(nora, tmp_path, oci_image)
         packs[(name, version)] = (json.loads((folder / "package.json").read_text()),
                                   npm_pack(folder, work / "npm-out", npm_home))
     storage.add_npm("imported-pkg", {v: packs[("imported-pkg", v)] for v in ["1.0.0", "2.0.0-beta.1"]},
-                    {"latest": "1.0.0"}, tag_files={"beta": "2.0.0-beta.1"})
+                    {"latest": "1.0.0"}, tag_files={"beta": "2.0.0-beta.1"}, deprecated={"2.0.0-beta.1": "try 1.x"})
     storage.add_npm("@acme/scoped", {"0.3.0": packs[("@acme/scoped", "0.3.0")]}, {"latest": "0.3.0"})
 
     # PyPI: a wheel and an sdist.
@@ -130,6 +130,7 @@ def test_import_then_every_client_gets_the_same_bytes(nora, tmp_path, oci_image)
     npm.run("install", "imported-pkg@beta", cwd=project)
     assert json.loads((project / "node_modules" / "imported-pkg" / "package.json").read_text())["version"] == "2.0.0-beta.1"
     assert nora.get("/npm/imported-pkg/-/imported-pkg-1.0.0.tgz").body == packs[("imported-pkg", "1.0.0")][1]
+    assert npm.run("view", "imported-pkg@2.0.0-beta.1", "deprecated", cwd=project).stdout.strip() == "try 1.x"
 
     # PyPI: pip installs it; both files are served byte for byte.
     venv = new_venv(tmp_path / "venv", py_env)

@@ -15,6 +15,8 @@ struct NpmImport: Sendable {
         /// (version, its manifest as JSON bytes, tarball file name), oldest first.
         let versions: [(String, [UInt8], String)]
         let distTags: [String: String]
+        /// version → its deprecation message (applied as `npm deprecate` would, after publishing).
+        let deprecations: [String: String]
     }
 
     func items(_ packages: [NoraLayout.NpmPackage]) async throws -> [NoraImporter.Item] {
@@ -31,8 +33,9 @@ struct NpmImport: Sendable {
                 let last = index == package.versions.count - 1
                 items.append(.init(format: .npm, name: "\(layout.name)@\(version)") {
                     let outcome = try await publish(layout, version: version, manifest: manifest, file: file)
-                    // The package's dist-tags go on with its last version (and are re-applied on a re-run).
-                    if last { try await applyTags(package) }
+                    // The package's dist-tags and deprecations go on with its last version (and
+                    // are re-applied on a re-run where they differ).
+                    if last { try await finish(package) }
                     return outcome
                 })
             }
@@ -46,9 +49,11 @@ struct NpmImport: Sendable {
         let versions = document["versions"] as? [String: Any] ?? [:]
         let times = document["time"] as? [String: Any] ?? [:]
         let unscoped = layout.name.split(separator: "/").last.map(String.init) ?? layout.name
-        var list: [(String, [UInt8], String, String)] = []
+        var list: [(String, [UInt8], String, String)] = [], deprecations: [String: String] = [:]
         for (version, manifest) in versions {
             guard var object = manifest as? [String: Any] else { continue }
+            // Published without it: a deprecation is a later change of the version, not part of it.
+            if let message = object.removeValue(forKey: "deprecated") as? String, !message.isEmpty { deprecations[version] = message }
             let dist = object["dist"] as? [String: Any] ?? [:]
             let file = (dist["tarball"] as? String)?.split(separator: "/").last.map(String.init) ?? "\(unscoped)-\(version).tgz"
             object.removeValue(forKey: "_id")
@@ -63,7 +68,7 @@ struct NpmImport: Sendable {
                 .trimmingCharacters(in: .whitespacesAndNewlines)
             tags[tag] = text.hasPrefix("\"") ? text.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) : text
         }
-        return Package(name: layout.name, versions: list.map { ($0.0, $0.1, $0.2) }, distTags: tags)
+        return Package(name: layout.name, versions: list.map { ($0.0, $0.1, $0.2) }, distTags: tags, deprecations: deprecations)
     }
 
     var pathName: (String) -> String { { $0.replacingOccurrences(of: "/", with: "%2f") } }
@@ -95,6 +100,26 @@ struct NpmImport: Sendable {
         guard answer.ok, let document = try? LooseJSON.object(Array(answer.body.readableBytesView), "packument") else { return ([], [:]) }
         let tags = (document["dist-tags"] as? [String: Any] ?? [:]).compactMapValues { $0 as? String }
         return (Set((document["versions"] as? [String: Any] ?? [:]).keys), tags)
+    }
+
+    func finish(_ package: Package) async throws {
+        try await applyTags(package)
+        try await applyDeprecations(package)
+    }
+
+    /// `npm deprecate`: the version as served here, with `deprecated` set, in a whole-document PUT.
+    func applyDeprecations(_ package: Package) async throws {
+        let path = "/npm/\(pathName(package.name))"
+        for (version, message) in package.deprecations.sorted(by: { $0.key < $1.key }) {
+            let answer = try await registry.send(.get, path, headers: [.accept: "application/json"])
+            guard answer.ok, let document = try? LooseJSON.object(Array(answer.body.readableBytesView), "packument"),
+                  var served = (document["versions"] as? [String: Any])?[version] as? [String: Any] else { continue }
+            if served["deprecated"] as? String == message { continue }
+            served["deprecated"] = message
+            let update: [String: Any] = ["name": package.name, "versions": [version: served]]
+            let put = try await registry.send(.put, path, headers: [.contentType: "application/json"], bytes: try LooseJSON.bytes(update))
+            try put.expectSuccess("deprecation of \(version)")
+        }
     }
 
     func applyTags(_ package: Package) async throws {
