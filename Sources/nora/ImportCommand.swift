@@ -18,7 +18,7 @@ struct ImportNoraCommand: AsyncParsableCommand {
         abstract: "Publish everything a NORA storage folder (or S3 bucket) holds into this registry.",
         discussion: """
         Reads NORA's storage layout (docker/, npm/, pypi/, cargo/, go/, maven/, raw/; see
-        docs/import.md) and publishes each item through this registry's own publish handlers,
+        docs/operations.md) and publishes each item through this registry's own publish handlers,
         as its client would: OCI tags with their manifests and blobs, npm versions with their
         dist-tags, PyPI files, crate versions with their index lines (yanks kept), Go module
         versions, Maven files, raw files. Digests NORA promises are checked first (OCI digests,
@@ -36,14 +36,31 @@ struct ImportNoraCommand: AsyncParsableCommand {
     @Argument(help: "NORA's storage folder (its NORA_STORAGE_PATH), or with --s3 its bucket[/prefix].") var location: String
     @Flag(help: "Read NORA's storage from an S3 bucket instead of a folder.") var s3 = false
     @Flag(help: "Print the summary as JSON on standard output.") var json = false
+    @Option(help: "Import only these formats (comma-separated: docker, npm, pypi, cargo, go, maven, raw).") var only: String?
+
+    func validate() throws { _ = try selectedFormats() }
+
+    func selectedFormats() throws -> Set<NoraImporter.Format> {
+        guard let only else { return Set(NoraImporter.Format.allCases) }
+        var formats = Set<NoraImporter.Format>()
+        for name in only.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            guard let format = NoraImporter.Format(rawValue: name) else {
+                throw ValidationError("--only: unknown format '\(name)' (docker, npm, pypi, cargo, go, maven, raw)")
+            }
+            formats.insert(format)
+        }
+        return formats
+    }
 
     func run() async throws {
+        let formats = try selectedFormats()
         let source = try makeSource()
         let meter = ImportMeter()
         let summary: NoraImporter.Summary
         do {
             summary = try await withStores { parts, logger in
-                let result = try await NoraImporter(source: source, parts: parts, logger: logger).run(progress: meter.update)
+                let result = try await NoraImporter(source: source, parts: parts, logger: logger, formats: formats)
+                    .run(progress: meter.update)
                 await parts.activity.flush()
                 return result
             }

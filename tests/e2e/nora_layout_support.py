@@ -1,5 +1,5 @@
 """Writes a storage folder the way NORA lays it out (../shared/NORA-STORAGE.md, summarised in
-docs/import.md), from real artifacts, for `nora import nora` tests.
+docs/operations.md), from real artifacts, for `nora import nora` tests.
 
 Every method takes the artifact's bytes and writes the keys NORA would: blobs and manifests
 (with `.meta.json`) for images, `metadata.json` + tarballs + dist-tag files for npm, files

@@ -41,14 +41,18 @@ public struct NoraImporter: Sendable {
 
     let source: any NoraSource
     let registry: InProcessRegistry
+    /// The formats to import (all by default).
+    let formats: Set<Format>
 
-    public init(source: any NoraSource, parts: NoraApp.Parts, logger: Logger) {
+    public init(source: any NoraSource, parts: NoraApp.Parts, logger: Logger, formats: Set<Format> = Set(Format.allCases)) {
         self.source = source
         self.registry = InProcessRegistry(parts: parts, logger: logger)
+        self.formats = formats
     }
 
     public func run(progress: Progress? = nil) async throws -> Summary {
-        let layout = NoraLayout(keys: try await source.keys())
+        var layout = NoraLayout(keys: try await source.keys())
+        layout.keep(formats)
         var summary = Summary()
         summary.skipped = layout.skipped
         var items: [Item] = []

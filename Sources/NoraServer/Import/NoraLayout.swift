@@ -1,5 +1,5 @@
 /// What a NORA storage folder (or bucket) holds, read from its keys alone
-/// (`../shared/NORA-STORAGE.md`, summarised in docs/import.md). No file is opened here: the
+/// (`../shared/NORA-STORAGE.md`, summarised in docs/operations.md). No file is opened here: the
 /// importers read the files an item names when they import it.
 ///
 /// Choices where NORA's layout leaves room:
@@ -125,6 +125,17 @@ public struct NoraLayout: Sendable, Equatable {
         self.maven = maven.values.sorted { $0.path < $1.path }
         self.raw.sort { $0.path < $1.path }
         self.skipped.sort()
+    }
+
+    /// Drops the items of formats not in `formats` (`nora import nora --only`).
+    mutating func keep(_ formats: Set<NoraImporter.Format>) {
+        if !formats.contains(.docker) { oci = [] }
+        if !formats.contains(.npm) { npm = [] }
+        if !formats.contains(.pypi) { pypi = [] }
+        if !formats.contains(.cargo) { cargo = [] }
+        if !formats.contains(.go) { go = [] }
+        if !formats.contains(.maven) { maven = [] }
+        if !formats.contains(.raw) { raw = [] }
     }
 
     static func docker(_ rest: [String], _ key: String, into repos: inout [String: OCIRepository]) -> Bool {
