@@ -38,6 +38,12 @@ import Testing
         #expect(layout.skipped == ["docker/bad", "npm/x/unknown/thing", "stray.txt"])
     }
 
+    @Test func keepsOnlyTheChosenFormats() {
+        var layout = NoraLayout(keys: ["raw/a", "maven/g/a/1/a-1.jar", "npm/p/metadata.json", "pypi/p/p-1.tar.gz"])
+        layout.keep([.raw, .npm])
+        #expect(layout.raw.count == 1 && layout.npm.count == 1 && layout.maven.isEmpty && layout.pypi.isEmpty)
+    }
+
     @Test func refusesPathTricks() {
         let layout = NoraLayout(keys: ["raw/../secret", "raw/./x", "raw//x", "raw/ok"])
         #expect(layout.raw.map(\.path) == ["ok"])

@@ -104,7 +104,7 @@ def test_import_then_every_client_gets_the_same_bytes(nora, tmp_path, oci_image)
     assert summary_line(out, "cargo") == "cargo: 2 imported, 0 already present, 0 failed", out
     assert summary_line(out, "go") == "go: 1 imported, 0 already present, 0 failed", out
     assert summary_line(out, "maven") == "maven: 2 imported, 0 already present, 0 failed", out
-    assert summary_line(out, "raw") == "raw: 1 imported, 0 already present, 0 failed", out
+    assert summary_line(out, "raw") == "raw: 0 imported, 1 already present, 0 failed", out
     assert "[1/" in first.stderr  # plain progress lines when not on a terminal
 
     # OCI: skopeo pulls both names; the manifest is byte-identical, every blob checked by skopeo.
@@ -211,19 +211,28 @@ def test_damaged_items_fail_by_name_and_store_nothing(nora, tmp_path):
     storage.add_maven("org/bad/lib/1.0/lib-1.0.jar", b"jar bytes" * 50, sha1="0" * 40)
     storage.add_raw("fine.txt", b"fine")
 
+    only_raw = run_import(nora, storage.root, "--only", "raw")
+    assert only_raw.returncode == 0 and only_raw.stdout.splitlines()[0] == "raw: 1 imported, 0 already present, 0 failed", only_raw.stdout
+
+    result = run_import(nora, storage.root, "--json")
+    assert result.returncode == 1, result.stdout + result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["formats"]["npm"]["failed"] == 1 and summary["formats"]["npm"]["failures"][0].startswith("half@1.0.1: ")
+    assert summary["formats"]["raw"] == {"imported": 0, "present": 1, "failed": 0, "failures": []}
+
     result = run_import(nora, storage.root)
     assert result.returncode == 1, result.stdout + result.stderr
     out = result.stdout
     assert summary_line(out, "docker") == "docker: 0 imported, 0 already present, 2 failed", out
     assert f"failed broken/app:v1: blob {layer_digest} is corrupt" in out, out
     assert "failed partial/multi:1: manifest sha256:" in out and "a child of index" in out, out
-    assert summary_line(out, "npm") == "npm: 1 imported, 0 already present, 1 failed", out
+    assert summary_line(out, "npm") == "npm: 0 imported, 1 already present, 1 failed", out
     assert "failed half@1.0.1: publish refused: 400" in out and "shasum mismatch" in out, out
     assert summary_line(out, "cargo") == "cargo: 0 imported, 0 already present, 1 failed", out
     assert "failed broken@0.1.0: the .crate is corrupt" in out, out
     assert summary_line(out, "maven") == "maven: 0 imported, 0 already present, 1 failed", out
     assert "failed org/bad/lib/1.0/lib-1.0.jar: corrupt: its sha1 is" in out, out
-    assert summary_line(out, "raw") == "raw: 1 imported, 0 already present, 0 failed", out
+    assert summary_line(out, "raw") == "raw: 0 imported, 1 already present, 0 failed", out
 
     # Nothing of a failed item is stored: no manifest, no blob of the image, no npm 1.0.1,
     # no crate version, no Maven file; and the good npm version is served.
