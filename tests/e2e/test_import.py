@@ -197,6 +197,13 @@ def test_damaged_items_fail_by_name_and_store_nothing(nora, tmp_path):
     storage.add_image("broken/app", manifest, {config_digest: config, layer_digest: layer}, ["v1"])
     flip_byte(storage.path(f"docker/broken/app/blobs/{layer_digest}"))
 
+    # A tag whose manifest file no longer matches the digest NORA noted beside it.
+    other = json.dumps({"architecture": "arm64", "os": "linux"}).encode()
+    other_manifest = manifest.replace(config_digest.encode(), ("sha256:" + sha256(other)).encode()).replace(
+        f'"size": {len(config)}'.encode(), f'"size": {len(other)}'.encode(), 1)
+    storage.add_image("noted/app", other_manifest, {"sha256:" + sha256(other): other, layer_digest: layer}, ["v2"])
+    storage.write("docker/noted/app/manifests/v2.json", other_manifest.replace(b'"schemaVersion": 2', b'"schemaVersion":  2'))
+
     storage.add_index("partial/multi", [(manifest, {}, {"architecture": "arm64", "os": "linux"})], ["1"], keep_children=False)
 
     good, bad = tgz({"package/package.json": b'{"name":"half","version":"1.0.0"}'}), tgz({"package/package.json": b'{"name":"half","version":"1.0.1"}'})
@@ -223,7 +230,8 @@ def test_damaged_items_fail_by_name_and_store_nothing(nora, tmp_path):
     result = run_import(nora, storage.root)
     assert result.returncode == 1, result.stdout + result.stderr
     out = result.stdout
-    assert summary_line(out, "docker") == "docker: 0 imported, 0 already present, 2 failed", out
+    assert summary_line(out, "docker") == "docker: 0 imported, 1 already present, 3 failed", out
+    assert "failed noted/app:v2: manifest v2 is corrupt: its bytes hash to sha256:" in out and "NORA noted" in out, out
     assert f"failed broken/app:v1: blob {layer_digest} is corrupt" in out, out
     assert "failed partial/multi:1: manifest sha256:" in out and "a child of index" in out, out
     assert summary_line(out, "npm") == "npm: 0 imported, 1 already present, 1 failed", out
@@ -239,7 +247,9 @@ def test_damaged_items_fail_by_name_and_store_nothing(nora, tmp_path):
     assert nora.head("/v2/broken/app/manifests/v1").status == 404
     assert nora.head("/v2/partial/multi/manifests/1").status == 404
     stored = {p.name for p in nora.blob_files()}
-    assert config_digest.split(":")[1] not in stored and layer_digest.split(":")[1] not in stored
+    assert config_digest.split(":")[1] not in stored  # (the layer is intact in noted/app, imported by digest)
+    for digest in (config_digest, layer_digest):
+        assert nora.head(f"/v2/broken/app/blobs/{digest}").status == 404
     packument = nora.get("/npm/half").json()
     assert set(packument["versions"]) == {"1.0.0"} and packument["dist-tags"]["latest"] == "1.0.0"
     assert nora.get("/cargo/index/6/br/broken").status == 404 or not nora.get("/cargo/index/6/br/broken").text.strip()

@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 
 /// Maven files into `PUT /maven2/<path>` and raw files into `PUT /raw/<path>`, streamed: one
-/// item per file. A Maven file is checked against the `.sha1`/`.md5` NORA keeps beside it
+/// item per file. A Maven file is checked against the `.sha1`/`.md5`/`.sha256` NORA keeps beside it
 /// before it is sent; one already here must have the same sha1, else the item fails.
 struct FileImport: Sendable {
     let source: any NoraSource
@@ -16,7 +16,8 @@ struct FileImport: Sendable {
     func importMaven(_ file: NoraLayout.MavenFile) async throws -> NoraImporter.Outcome {
         let path = "/maven2/" + URLPath.path(file.path)
         let hashes = try await source.withFile(file.key) { try FileHashes(path: $0) }
-        for (checksumKey, actual, name) in [(file.sha1Key, hashes.sha1, "sha1"), (file.md5Key, hashes.md5, "md5")] {
+        for (checksumKey, actual, name) in [(file.sha1Key, hashes.sha1, "sha1"), (file.md5Key, hashes.md5, "md5"),
+                                            (file.sha256Key, hashes.sha256, "sha256")] {
             guard let checksumKey else { continue }
             let text = String(decoding: try await source.readSmall(checksumKey, limit: 4096), as: UTF8.self)
             let claimed = text.split(whereSeparator: \.isWhitespace).first.map { $0.lowercased() } ?? ""

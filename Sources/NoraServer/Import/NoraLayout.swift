@@ -62,6 +62,7 @@ public struct NoraLayout: Sendable, Equatable {
         public var key: String
         public var sha1Key: String?
         public var md5Key: String?
+        public var sha256Key: String?
     }
 
     public struct RawFile: Sendable, Equatable {
@@ -103,8 +104,8 @@ public struct NoraLayout: Sendable, Equatable {
             case "maven":
                 let path = rest.joined(separator: "/")
                 if let last = rest.last, last.hasPrefix("maven-metadata.xml") { known = true }
-                else if path.hasSuffix(".sha1") || path.hasSuffix(".md5") { checksums[path] = key }
-                else if path.hasSuffix(".sha256") || path.hasSuffix(".sha512") || path.hasSuffix(".asc.sha1") {}
+                else if path.hasSuffix(".sha1") || path.hasSuffix(".md5") || path.hasSuffix(".sha256") { checksums[path] = key }
+                else if path.hasSuffix(".sha512") {}
                 else { maven[path] = MavenFile(path: path, key: key) }
             case "raw": raw.append(RawFile(path: rest.joined(separator: "/"), key: key))
             default: known = false
@@ -115,6 +116,7 @@ public struct NoraLayout: Sendable, Equatable {
             var file = file
             file.sha1Key = checksums[path + ".sha1"]
             file.md5Key = checksums[path + ".md5"]
+            file.sha256Key = checksums[path + ".sha256"]
             maven[path] = file
         }
         self.oci = oci.values.sorted { $0.name < $1.name }

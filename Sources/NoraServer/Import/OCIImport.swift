@@ -113,18 +113,20 @@ struct OCIImport: Sendable {
         var blobs = (document["layers"] as? [[String: Any]] ?? []).filter { ($0["urls"] as? [Any] ?? []).isEmpty }
             .compactMap { $0["digest"] as? String }
         if let config = (document["config"] as? [String: Any])?["digest"] as? String { blobs.append(config) }
+        let metaKey = String(key.dropLast(".json".count)) + ".meta.json"
+        let meta = (try? await source.readSmall(metaKey, limit: 1 << 20)).flatMap { try? LooseJSON.object($0, metaKey) } ?? [:]
+        if let noted = meta["digest"] as? String, noted.hasPrefix("sha256:"), noted != digest {
+            throw ImportFailure("manifest \(reference) is corrupt: its bytes hash to \(digest), NORA noted \(noted)")
+        }
         return Manifest(reference: reference, bytes: bytes, digest: digest,
-                        mediaType: try await mediaType(document, key: key), children: children, blobs: blobs)
+                        mediaType: mediaType(document, meta: meta), children: children, blobs: blobs)
     }
 
     /// The manifest's own `mediaType`, else the one NORA noted beside it, else what its shape says.
-    func mediaType(_ document: [String: Any], key: String) async throws -> String {
+    func mediaType(_ document: [String: Any], meta: [String: Any]) -> String {
         if let type = document["mediaType"] as? String { return type }
-        let metaKey = String(key.dropLast(".json".count)) + ".meta.json"
-        if let meta = try? await source.readSmall(metaKey, limit: 1 << 20), let object = try? LooseJSON.object(meta, metaKey) {
-            for field in ["media_type", "mediaType", "content_type", "contentType"] {
-                if let type = object[field] as? String, !type.isEmpty { return type }
-            }
+        for field in ["media_type", "mediaType", "content_type", "contentType"] {
+            if let type = meta[field] as? String, !type.isEmpty { return type }
         }
         if document["manifests"] != nil { return "application/vnd.oci.image.index.v1+json" }
         let configType = (document["config"] as? [String: Any])?["mediaType"] as? String
