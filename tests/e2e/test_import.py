@@ -104,7 +104,7 @@ def test_import_then_every_client_gets_the_same_bytes(nora, tmp_path, oci_image)
     assert summary_line(out, "cargo") == "cargo: 2 imported, 0 already present, 0 failed", out
     assert summary_line(out, "go") == "go: 1 imported, 0 already present, 0 failed", out
     assert summary_line(out, "maven") == "maven: 2 imported, 0 already present, 0 failed", out
-    assert summary_line(out, "raw") == "raw: 0 imported, 1 already present, 0 failed", out
+    assert summary_line(out, "raw") == "raw: 1 imported, 0 already present, 0 failed", out
     assert "[1/" in first.stderr  # plain progress lines when not on a terminal
 
     # OCI: skopeo pulls both names; the manifest is byte-identical, every blob checked by skopeo.

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import NIOConcurrencyHelpers
 
 /// NORA's `npm/<name>/…` into `/npm/<name>`: one item per version, published as `npm publish`
 /// would send it (the version's manifest from NORA's `metadata.json`, its tarball attached),
@@ -8,12 +9,19 @@ import HTTPTypes
 struct NpmImport: Sendable {
     let source: any NoraSource
     let registry: InProcessRegistry
+    /// The version manifests of the package being imported: one packument in memory at a time
+    /// (a proxied packument can be megabytes), read again when its first version is imported.
+    let current = NIOLockedValueBox<(name: String, manifests: [String: [UInt8]])?>(nil)
+
+    init(source: any NoraSource, registry: InProcessRegistry) { self.source = source; self.registry = registry }
 
     /// What NORA's packument says about one package.
     struct Package: Sendable {
         let name: String
-        /// (version, its manifest as JSON bytes, tarball file name), oldest first.
-        let versions: [(String, [UInt8], String)]
+        /// (version, tarball file name), oldest first.
+        let versions: [(String, String)]
+        /// version → its manifest as JSON bytes (only when asked for).
+        let manifests: [String: [UInt8]]
         let distTags: [String: String]
         /// version → its deprecation message (applied as `npm deprecate` would, after publishing).
         let deprecations: [String: String]
@@ -24,15 +32,15 @@ struct NpmImport: Sendable {
         for layout in packages {
             let package: Package
             do {
-                package = try await read(layout)
+                package = try await read(layout, keepManifests: false)
             } catch {
                 items.append(.init(format: .npm, name: layout.name) { throw error })
                 continue
             }
-            for (index, (version, manifest, file)) in package.versions.enumerated() {
+            for (index, (version, file)) in package.versions.enumerated() {
                 let last = index == package.versions.count - 1
                 items.append(.init(format: .npm, name: "\(layout.name)@\(version)") {
-                    let outcome = try await publish(layout, version: version, manifest: manifest, file: file)
+                    let outcome = try await publish(layout, version: version, manifest: try await manifest(layout, version), file: file)
                     // The package's dist-tags and deprecations go on with its last version (and
                     // are re-applied on a re-run where they differ).
                     if last { try await finish(package) }
@@ -43,13 +51,23 @@ struct NpmImport: Sendable {
         return items
     }
 
-    func read(_ layout: NoraLayout.NpmPackage) async throws -> Package {
+    func manifest(_ layout: NoraLayout.NpmPackage, _ version: String) async throws -> [UInt8] {
+        if let cached = current.withLockedValue({ $0 }), cached.name == layout.name, let manifest = cached.manifests[version] {
+            return manifest
+        }
+        let package = try await read(layout, keepManifests: true)
+        current.withLockedValue { $0 = (layout.name, package.manifests) }
+        guard let manifest = package.manifests[version] else { throw ImportFailure("version \(version) is no longer in metadata.json") }
+        return manifest
+    }
+
+    func read(_ layout: NoraLayout.NpmPackage, keepManifests: Bool) async throws -> Package {
         guard let key = layout.metadataKey else { throw ImportFailure("no metadata.json in NORA's storage") }
         let document = try LooseJSON.object(try await source.readSmall(key, limit: 64 << 20), key)
         let versions = document["versions"] as? [String: Any] ?? [:]
         let times = document["time"] as? [String: Any] ?? [:]
         let unscoped = layout.name.split(separator: "/").last.map(String.init) ?? layout.name
-        var list: [(String, [UInt8], String, String)] = [], deprecations: [String: String] = [:]
+        var list: [(String, String, String)] = [], deprecations: [String: String] = [:], manifests: [String: [UInt8]] = [:]
         for (version, manifest) in versions {
             guard var object = manifest as? [String: Any] else { continue }
             // Published without it: a deprecation is a later change of the version, not part of it.
@@ -57,10 +75,11 @@ struct NpmImport: Sendable {
             let dist = object["dist"] as? [String: Any] ?? [:]
             let file = (dist["tarball"] as? String)?.split(separator: "/").last.map(String.init) ?? "\(unscoped)-\(version).tgz"
             object.removeValue(forKey: "_id")
-            list.append((version, try LooseJSON.bytes(object), file, times[version] as? String ?? ""))
+            if keepManifests { manifests[version] = try LooseJSON.bytes(object) }
+            list.append((version, file, times[version] as? String ?? ""))
         }
         // Publish in NORA's order (its `time` entries), so `latest` moves as it did there.
-        list.sort { ($0.3, $0.0) < ($1.3, $1.0) }
+        list.sort { ($0.2, $0.0) < ($1.2, $1.0) }
         var tags: [String: String] = [:]
         for (tag, version) in document["dist-tags"] as? [String: Any] ?? [:] { tags[tag] = version as? String }
         for (tag, key) in layout.distTagKeys {
@@ -68,7 +87,8 @@ struct NpmImport: Sendable {
                 .trimmingCharacters(in: .whitespacesAndNewlines)
             tags[tag] = text.hasPrefix("\"") ? text.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) : text
         }
-        return Package(name: layout.name, versions: list.map { ($0.0, $0.1, $0.2) }, distTags: tags, deprecations: deprecations)
+        return Package(name: layout.name, versions: list.map { ($0.0, $0.1) }, manifests: manifests, distTags: tags,
+                       deprecations: deprecations)
     }
 
     var pathName: (String) -> String { { $0.replacingOccurrences(of: "/", with: "%2f") } }
