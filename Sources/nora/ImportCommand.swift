@@ -37,6 +37,7 @@ struct ImportNoraCommand: AsyncParsableCommand {
     @Flag(help: "Read NORA's storage from an S3 bucket instead of a folder.") var s3 = false
     @Flag(help: "Print the summary as JSON on standard output.") var json = false
     @Option(help: "Import only these formats (comma-separated: docker, npm, pypi, cargo, go, maven, raw).") var only: String?
+    @Option(help: "A go.sum file whose h1: lines the Go module zips and go.mod files must match (repeatable).") var goSum: [String] = []
 
     func validate() throws { _ = try selectedFormats() }
 
@@ -54,12 +55,16 @@ struct ImportNoraCommand: AsyncParsableCommand {
 
     func run() async throws {
         let formats = try selectedFormats()
+        let sums = try goSum.map { path in
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw ValidationError("--go-sum: cannot read \(path)") }
+            return text
+        }
         let source = try makeSource()
         let meter = ImportMeter()
         let summary: NoraImporter.Summary
         do {
             summary = try await withStores { parts, logger in
-                let result = try await NoraImporter(source: source, parts: parts, logger: logger, formats: formats)
+                let result = try await NoraImporter(source: source, parts: parts, logger: logger, formats: formats, goSums: sums)
                     .run(progress: meter.update)
                 await parts.activity.flush()
                 return result

@@ -6,11 +6,13 @@ nothing; damaged items fail by name with nothing of them stored."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
 import subprocess
 import tarfile
+import zipfile
 
 from cargo_support import Cargo, REGISTRY, index_lines, make_crate
 from go_support import GoClient, module_zip
@@ -152,6 +154,7 @@ def test_import_then_every_client_gets_the_same_bytes(nora, tmp_path, oci_image)
     go = GoClient(tmp_path / "go", f"{nora.base}/go,off")
     info = json.loads(go.run("mod", "download", "-json", "example.com/Imported@v1.2.0").stdout)
     assert open(info["Zip"], "rb").read() == go_zip
+    assert info["Sum"] == go_h1(go_zip)  # the go.sum hash the --go-sum check computes is the go command's
 
     # Maven: mvn resolves the jar; raw: curl gets the file.
     mvn = Mvn(tmp_path / "mvn", f"{nora.base}/maven2")
@@ -167,6 +170,17 @@ def test_import_then_every_client_gets_the_same_bytes(nora, tmp_path, oci_image)
     assert summary_line(second.stdout, "npm") == "npm: 0 imported, 3 already present, 0 failed"
     assert summary_line(second.stdout, "docker") == "docker: 0 imported, 4 already present, 0 failed"
     assert nora.get("/npm/imported-pkg").json()["_rev"] == rev_before
+
+
+def go_h1_files(files: dict[str, bytes]) -> str:
+    """go.sum's h1: (dirhash Hash1) over named files."""
+    summary = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(files.items()))
+    return "h1:" + base64.b64encode(hashlib.sha256(summary.encode()).digest()).decode()
+
+
+def go_h1(zipped: bytes) -> str:
+    with zipfile.ZipFile(io.BytesIO(zipped)) as z:
+        return go_h1_files({name: z.read(name) for name in z.namelist() if not name.endswith("/")})
 
 
 def tgz(files: dict[str, bytes]) -> bytes:
@@ -215,21 +229,34 @@ def test_damaged_items_fail_by_name_and_store_nothing(nora, tmp_path):
     storage.add_crate("broken", "0.1.0", crate)
     flip_byte(storage.path("cargo/broken/0.1.0/broken-0.1.0.crate"))
 
+    # Go: go.sum (given with --go-sum) has the right h1 for one module, a wrong one for the other.
+    go_sum = tmp_path / "go.sum"
+    lines = []
+    for module, right in [("example.com/good", True), ("example.com/bad", False)]:
+        mod = f"module {module}\n"
+        zipped = module_zip(module, "v1.0.0", {"go.mod": mod, "x.go": "package x\n"})
+        storage.add_go(module, "v1.0.0", mod, zipped)
+        lines.append(f"{module} v1.0.0 {go_h1(zipped) if right else 'h1:' + base64.b64encode(bytes(32)).decode()}")
+        lines.append(f"{module} v1.0.0/go.mod {go_h1_files({'go.mod': mod.encode()})}")
+    go_sum.write_text("\n".join(lines) + "\n")
+
     storage.add_maven("org/bad/lib/1.0/lib-1.0.jar", b"jar bytes" * 50, sha1="0" * 40)
     storage.add_raw("fine.txt", b"fine")
 
-    only_raw = run_import(nora, storage.root, "--only", "raw")
+    only_raw = run_import(nora, storage.root, "--only", "raw", "--go-sum", str(go_sum))
     assert only_raw.returncode == 0 and only_raw.stdout.splitlines()[0] == "raw: 1 imported, 0 already present, 0 failed", only_raw.stdout
 
-    result = run_import(nora, storage.root, "--json")
+    result = run_import(nora, storage.root, "--json", "--go-sum", str(go_sum))
     assert result.returncode == 1, result.stdout + result.stderr
     summary = json.loads(result.stdout)
     assert summary["formats"]["npm"]["failed"] == 1 and summary["formats"]["npm"]["failures"][0].startswith("half@1.0.1: ")
     assert summary["formats"]["raw"] == {"imported": 0, "present": 1, "failed": 0, "failures": []}
 
-    result = run_import(nora, storage.root)
+    result = run_import(nora, storage.root, "--go-sum", str(go_sum))
     assert result.returncode == 1, result.stdout + result.stderr
     out = result.stdout
+    assert summary_line(out, "go") == "go: 0 imported, 1 already present, 1 failed", out
+    assert "failed example.com/bad@v1.0.0: the .zip hashes to h1:" in out and "go.sum says" in out, out
     assert summary_line(out, "docker") == "docker: 0 imported, 1 already present, 3 failed", out
     assert "failed noted/app:v2: manifest v2 is corrupt: its bytes hash to sha256:" in out and "NORA noted" in out, out
     assert f"failed broken/app:v1: blob {layer_digest} is corrupt" in out, out
@@ -255,6 +282,7 @@ def test_damaged_items_fail_by_name_and_store_nothing(nora, tmp_path):
     assert nora.get("/cargo/index/6/br/broken").status == 404 or not nora.get("/cargo/index/6/br/broken").text.strip()
     assert nora.head("/maven2/org/bad/lib/1.0/lib-1.0.jar").status == 404
     assert nora.get("/raw/fine.txt").body == b"fine"
+    assert nora.get("/go/example.com/bad/@v/v1.0.0.info").status == 404
 
 
 def test_import_from_a_bucket(nora, tmp_path):

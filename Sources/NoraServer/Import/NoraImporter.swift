@@ -43,11 +43,15 @@ public struct NoraImporter: Sendable {
     let registry: InProcessRegistry
     /// The formats to import (all by default).
     let formats: Set<Format>
+    let goSums: GoSumCheck
 
-    public init(source: any NoraSource, parts: NoraApp.Parts, logger: Logger, formats: Set<Format> = Set(Format.allCases)) {
+    /// `goSums`: the text of go.sum files the Go module versions must match (where they have a line).
+    public init(source: any NoraSource, parts: NoraApp.Parts, logger: Logger, formats: Set<Format> = Set(Format.allCases),
+                goSums: [String] = []) {
         self.source = source
         self.registry = InProcessRegistry(parts: parts, logger: logger)
         self.formats = formats
+        self.goSums = GoSumCheck(parsing: goSums)
     }
 
     public func run(progress: Progress? = nil) async throws -> Summary {
@@ -60,7 +64,7 @@ public struct NoraImporter: Sendable {
         items += try await NpmImport(source: source, registry: registry).items(layout.npm)
         items += PyPIImport(source: source, registry: registry).items(layout.pypi)
         items += CargoImport(source: source, registry: registry).items(layout.cargo)
-        let (goItems, goSkipped) = GoImport(source: source, registry: registry).items(layout.go)
+        let (goItems, goSkipped) = GoImport(source: source, registry: registry, sums: goSums).items(layout.go)
         items += goItems
         summary.skipped += goSkipped
         items += FileImport(source: source, registry: registry).items(maven: layout.maven, raw: layout.raw)
