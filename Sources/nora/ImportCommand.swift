@@ -22,9 +22,9 @@ struct ImportNoraCommand: AsyncParsableCommand {
         as its client would: OCI tags with their manifests and blobs, npm versions with their
         dist-tags, PyPI files, crate versions with their index lines (yanks kept), Go module
         versions, Maven files, raw files. Digests NORA promises are checked first (OCI digests,
-        npm shasum/integrity, crate cksum, Maven .sha1/.md5): a damaged item stores nothing and
-        is named in the summary. Items already here are skipped, so running it again imports
-        nothing new. Writes to the configured data location (NORA_STORAGE_PATH / S3 settings,
+        npm shasum/integrity, crate cksum, Maven .sha1/.md5/.sha256, Go h1: with --go-sum): a
+        damaged item stores nothing and is named in the summary. Items already here are skipped,
+        so running it again imports nothing new. Writes to the configured data location (NORA_STORAGE_PATH / S3 settings,
         NORA_DATABASE_URL), like 'serve'. A running server on the same location is safe (every
         publish is a database transaction), but stop it if you want the import to be all that
         changes. Exit status: 0 when every item was imported or already present, 1 otherwise.

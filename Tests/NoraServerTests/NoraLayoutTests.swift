@@ -44,6 +44,19 @@ import Testing
         #expect(layout.raw.count == 1 && layout.npm.count == 1 && layout.maven.isEmpty && layout.pypi.isEmpty)
     }
 
+    @Test func goSumLines() throws {
+        let sums = GoSumCheck(parsing: ["example.com/a v1.0.0 h1:AAA=\nexample.com/a v1.0.0/go.mod h1:BBB=\n\nbroken line\nx y z\n",
+                                        "example.com/B v2.0.0 h1:CCC=\n"])
+        #expect(sums.lines == ["example.com/a v1.0.0": "h1:AAA=", "example.com/a v1.0.0/go.mod": "h1:BBB=", "example.com/B v2.0.0": "h1:CCC="])
+        // A version without a line is not checked; a go.mod that does not match its line fails
+        // (module paths are compared unescaped).
+        try sums.check(module: "example.com/other", version: "v1.0.0", zipPath: "/nonexistent", goMod: nil)
+        #expect(throws: ImportFailure.self) {
+            try GoSumCheck(parsing: ["example.com/B v2.0.0/go.mod h1:x\n"]).check(module: "example.com/!b", version: "v2.0.0",
+                                                                                  zipPath: "/unused", goMod: Array("module example.com/B\n".utf8))
+        }
+    }
+
     @Test func refusesPathTricks() {
         let layout = NoraLayout(keys: ["raw/../secret", "raw/./x", "raw//x", "raw/ok"])
         #expect(layout.raw.map(\.path) == ["ok"])
