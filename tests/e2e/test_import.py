@@ -322,3 +322,18 @@ def test_import_from_a_bucket(nora, tmp_path):
     assert nora.get("/maven2/org/s3/lib/2.0/lib-2.0.jar").body == b"jar from a bucket"
     assert nora.get("/go/example.com/froms3/@v/v0.1.0.zip").body == go_zip
     assert nora.get("/npm/froms3/-/froms3-3.0.0.tgz").body == tarball
+
+
+def test_import_into_a_registry_with_auth_on(auth_nora, tmp_path):
+    """The import acts as the operator (no credentials needed on the data location); what it
+    publishes is then guarded like everything else: 401 without credentials."""
+    nora = auth_nora()
+    storage = NoraStorage(tmp_path / "nora-storage")
+    storage.add_raw("private/report.txt", b"for users only")
+    storage.add_maven("org/priv/lib/1.0/lib-1.0.jar", b"private jar")
+    result = run_import(nora, storage.root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert summary_line(result.stdout, "raw") == "raw: 1 imported, 0 already present, 0 failed", result.stdout
+    assert nora.get("/raw/private/report.txt").status == 401
+    assert nora.get("/raw/private/report.txt", user="alice:wonderland").body == b"for users only"
+    assert nora.get("/maven2/org/priv/lib/1.0/lib-1.0.jar", user="alice:wonderland").body == b"private jar"
