@@ -49,8 +49,9 @@ struct InProcessRegistry: Sendable {
     }
 
     /// Sends one request; `body` streams (a file's chunks), `length` becomes Content-Length.
-    func send<Body: AsyncSequence & Sendable>(_ method: HTTPRequest.Method, _ path: String, headers: HTTPFields = [:],
-                                              body: Body, length: Int64?) async throws -> Answer where Body.Element == ByteBuffer, Body.AsyncIterator: SendableMetatype {
+    func send<Body: AsyncSequence & Sendable>(
+        _ method: HTTPRequest.Method, _ path: String, headers: HTTPFields = [:], body: Body, length: Int64?
+    ) async throws -> Answer where Body.Element == ByteBuffer, Body.AsyncIterator: SendableMetatype {
         var headers = headers
         if let length { headers[.contentLength] = String(length) }
         let request = Request(head: HTTPRequest(method: method, scheme: "http", authority: "localhost", path: path, headerFields: headers),
@@ -63,7 +64,8 @@ struct InProcessRegistry: Sendable {
     }
 
     func send(_ method: HTTPRequest.Method, _ path: String, headers: HTTPFields = [:], bytes: [UInt8] = []) async throws -> Answer {
-        try await send(method, path, headers: headers, body: OneChunk(bytes: bytes), length: bytes.isEmpty && method != .put ? nil : Int64(bytes.count))
+        let length = bytes.isEmpty && method != .put ? nil : Int64(bytes.count)
+        return try await send(method, path, headers: headers, body: OneChunk(bytes: bytes), length: length)
     }
 
     /// A file's bytes as a request body (1 MiB chunks).
