@@ -32,11 +32,14 @@ struct VerifyCommand: AsyncParsableCommand {
     @Flag(help: "Remove rows naming missing or damaged blobs and quarantine corrupt blobs (after showing the plan).") var repair = false
     @Flag(help: "With --repair: apply the plan without asking.") var yes = false
 
+    func validate() throws {
+        if yes && !repair { throw ValidationError("--yes only goes with --repair") }
+        if json && repair { throw ValidationError("--json reports only; run --repair without it") }
+    }
+
     func run() async throws {
         let graceSeconds = try graceOption(grace, default: loadConfiguration().gc.graceSeconds)
         let meter = ProgressMeter(label: "verifying")
-        if yes && !repair { throw ValidationError("--yes only goes with --repair") }
-        if json && repair { throw ValidationError("--json reports only; run --repair without it") }
         let (report, repaired) = try await withStores { parts, logger in
             let report = try await StoreVerifier(db: parts.db, store: parts.store, concurrency: parallel)
                 .run(graceSeconds: graceSeconds, progress: { meter.update($0, $1, $2, $3) })
