@@ -46,6 +46,7 @@ public final class ProxyServices: Sendable {
     /// objects themselves, as OCI does its manifests).
     public func record(format: String, upstream: String, result: String) {
         metrics.request(format: format, upstream: upstream, result: result)
+        ProxyOutcomeLog.current?.note(result)
     }
 
     /// A service that closes the upstream clients when the server shuts down.

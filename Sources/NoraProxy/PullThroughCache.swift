@@ -147,6 +147,7 @@ public struct PullThroughCache: Sendable {
 
     func recorded(_ entry: CachedEntry) -> CachedEntry {
         services.metrics.request(format: format, upstream: entry.upstream, result: entry.outcome.rawValue)
+        ProxyOutcomeLog.current?.note(entry.outcome.rawValue)
         return entry
     }
 
