@@ -25,6 +25,7 @@ public struct CargoLockfile: Sendable, Equatable {
                 if line == "[[package]]" { entries.append(Entry(line: number)) }
                 continue
             }
+            guard section == "[[package]]" || section == "[metadata]" else { continue }  // `version = 3`, patches …
             guard let equals = line.firstIndex(of: "=") else { throw MirrorInputError(file: file, line: number, "expected key = value") }
             let key = line[..<equals].trimmingCharacters(in: .whitespaces)
             let value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
