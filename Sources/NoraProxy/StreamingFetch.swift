@@ -41,6 +41,8 @@ extension PullThroughCache {
         }
         do {
             let (response, upstream) = try await head(key: key, request: request)
+            // noted now: the answer's headers leave before the transfer (and its metrics) ends
+            ProxyOutcomeLog.current?.note(CachedEntry.Outcome.miss.rawValue)
             return .streaming(UpstreamBody(cache: self, key: key, expected: expected, limit: maxSize, response: response,
                                            upstream: upstream, flight: flight, promise: promise))
         } catch {

@@ -21,7 +21,7 @@ from npm_support import Npm, cli_token, make_package, new_project
 from oci_proxy_support import distribution, proxy_nora, stop_distribution
 from oci_support import OCI_INDEX, OCI_MANIFEST, OciLayout, build_image, describe, file_sha256, oci_image, sha256, skopeo  # noqa: F401
 from proxy_support import proxy_env, write_file
-from pypi_support import client_env, new_venv, ok, post_upload, run, wheel_bytes
+from pypi_support import client_env, new_venv, ok, post_upload, run
 from test_go_modules import publish_ok
 
 SUMMARY = re.compile(r"^mirror: (\d+) fetched, (\d+) already cached, (\d+) failed", re.M)
@@ -93,9 +93,27 @@ def test_npm_lockfile_then_npm_ci_with_upstream_down(nora_factory, tmp_path):
     assert refused.returncode != 0 and 'packages["node_modules/x"]: no "version"' in refused.stderr, refused.stderr
 
 
+def installable_wheel(name: str, version: str) -> bytes:
+    """A small pure-Python wheel with a RECORD (pip refuses to install one without)."""
+    import io
+    import zipfile
+
+    info = f"{name}-{version}.dist-info"
+    files = {f"{name}/__init__.py": f"VERSION = '{version}'\n".encode(),
+             f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n\n".encode(),
+             f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"}
+    record = "".join(f"{path},sha256={base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b'=').decode()},{len(data)}\n"
+                     for path, data in files.items()) + f"{info}/RECORD,,\n"
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for path, data in [*files.items(), (f"{info}/RECORD", record.encode())]:
+            z.writestr(path, data)
+    return buf.getvalue()
+
+
 def test_pip_requirements_direct_then_pip_install_with_upstream_down(nora_factory, tmp_path):
     upstream = nora_factory()
-    wanted, other = wheel_bytes("mxdemo", "1.0"), wheel_bytes("mxdemo", "2.0")
+    wanted, other = installable_wheel("mxdemo", "1.0"), installable_wheel("mxdemo", "2.0")
     for version, data in (("1.0", wanted), ("2.0", other)):
         r = post_upload(upstream.base, f"mxdemo-{version}-py3-none-any.whl", data,
                         {"name": "mxdemo", "version": version, "filetype": "bdist_wheel",
@@ -107,7 +125,7 @@ def test_pip_requirements_direct_then_pip_install_with_upstream_down(nora_factor
 
     filled = mirror_direct(proxy, "pip", "--requirements", requirements)
     assert filled.returncode == 0, filled.stdout + filled.stderr
-    assert counts(filled) == (3, 0, 0), filled.stdout  # the page, the 1.0 wheel and its .metadata; not 2.0
+    assert counts(filled) == (3, 0, 0), filled.stdout + filled.stderr  # the page, the 1.0 wheel and its .metadata; not 2.0
 
     upstream.terminate()
     env = client_env(tmp_path / "client-home")
@@ -115,6 +133,8 @@ def test_pip_requirements_direct_then_pip_install_with_upstream_down(nora_factor
     installed = ok(run([str(venv / "bin" / "python"), "-m", "pip", "install", "--no-cache-dir", "--index-url",
                         f"{proxy.base}/simple/", "--require-hashes", "-r", str(requirements)], env))
     assert "Successfully installed mxdemo-1.0" in installed.stdout, installed.stdout
+    version = ok(run([str(venv / "bin" / "python"), "-c", "import mxdemo; print(mxdemo.VERSION)"], env)).stdout.strip()
+    assert version == "1.0"
 
     bad = write_file(tmp_path / "bad.txt", "mxdemo==1.0\nflask>=2\n")
     refused = mirror(proxy, "pip", "--requirements", bad)
@@ -174,7 +194,7 @@ def test_go_sum_direct_then_go_build_with_upstream_down(nora_factory, tmp_path):
 
     filled = mirror_direct(proxy, "go", "--sum", go_sum)
     assert filled.returncode == 0, filled.stdout + filled.stderr
-    assert counts(filled) == (3, 0, 0), filled.stdout  # .info, .zip, .mod
+    assert counts(filled) == (3, 0, 0), filled.stdout + filled.stderr  # .info, .zip, .mod
 
     upstream.terminate()
     go.run("build", "-o", str(tmp_path / "app"), ".", cwd=app)
