@@ -14,19 +14,18 @@ struct MirrorCommand: AsyncParsableCommand {
         commandName: "mirror",
         abstract: "Fetch everything a lockfile pins through nora's pull-through proxy, so it is cached.",
         discussion: """
-        Each item is requested exactly as the format's client would request it, so the server's
-        proxy fetches it from the upstream, verifies it and stores it. Bodies are checked again
-        against the lockfile's hashes (npm integrity, requirements --hash, Cargo checksum, go.sum
-        h1, Maven .sha1, OCI digests).
+        Each item is requested as the format's client would request it, so the
+        server's proxy fetches it from the upstream, verifies it and stores it.
+        Bodies are checked again against the input's hashes (npm integrity,
+        requirements --hash, Cargo checksum, go.sum h1, Maven .sha1, digests).
 
         Two ways to reach the caches:
-          --url http://host:port   a running nora (add --token for a server with auth on)
-          --direct                 no server: opens the data location and config exactly as
-                                   'nora serve' would (NORA_* variables, config.toml) and runs
-                                   the same request handlers in this process on a private
-                                   loopback port
-        Prints progress on stderr and a summary (fetched / already cached / failed, naming each
-        failure) on stdout; exits 1 when anything failed.
+          --url URL   a running nora (add --token when its auth is on)
+          --direct    no server: opens the data location and config as
+                      'nora serve' would (NORA_*, config.toml) and runs the
+                      same handlers in this process on a private loopback port
+        Progress goes to stderr; the summary (fetched / already cached /
+        failed, naming each failure) to stdout. Exit status 1 on any failure.
         """,
         subcommands: [Npm.self, Pip.self, Cargo.self, Go.self, Maven.self, Docker.self]
     )

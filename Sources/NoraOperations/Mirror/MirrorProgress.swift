@@ -13,9 +13,10 @@ public final class MirrorProgress: Sendable {
     func finished(_ label: String, _ outcome: MirrorRunner.Outcome, summary: MirrorSummary) {
         let planned = state.withLockedValue { $0.drawn = true; return $0.planned }
         if isTerminal {
+            // a failure stays on screen above the redrawn status line
+            if case .failed(let reason) = outcome { write("\r\u{1B}[Kfailed: \(label): \(reason)\n") }
             let bar = Self.bar(done: summary.done, of: max(planned, summary.done), width: 24)
             write("\r\u{1B}[K\(bar) \(summary.done)/\(planned)  fetched \(summary.fetched) · cached \(summary.cached) · failed \(summary.failures.count)  \(label.prefix(50))")
-            if case .failed(let reason) = outcome { write("\r\u{1B}[Kfailed: \(label): \(reason)\n") }
         } else {
             switch outcome {
             case .fetched: write("fetched \(label)\n")
