@@ -267,3 +267,17 @@ def test_docker_images_then_skopeo_copy_with_upstream_down(upstream_registry, no
         assert layout.blob(image.manifest_digest) == image.manifest_bytes
         for digest in [image.config_digest, *image.layer_digests]:
             assert file_sha256(layout.blob_path(digest)) == digest
+
+
+def test_token_for_a_server_with_auth_on(nora_factory, auth_nora, tmp_path):
+    upstream = nora_factory()
+    body, _ = publish_ok(upstream, "example.com/mx/auth", "v1.0.0", {
+        "go.mod": "module example.com/mx/auth\n\ngo 1.21\n", "a.go": "package auth\n"})
+    proxy = auth_nora(proxy_env(NORA_GO_PROXY=f"{upstream.base}/go"))
+    go_sum = write_file(tmp_path / "go.sum", f"example.com/mx/auth v1.0.0/go.mod {body['goModH1']}\n")
+
+    refused = mirror(proxy, "go", "--sum", go_sum)
+    assert refused.returncode == 1 and "failed: go example.com/mx/auth@v1.0.0 .mod: HTTP 401" in refused.stdout, refused.stdout
+    token = cli_token(proxy, "mirror", "read")
+    allowed = proxy.nora("mirror", "go", "--sum", str(go_sum), "--url", proxy.base, "--token", token, timeout=120)
+    assert allowed.returncode == 0 and counts(allowed) == (1, 0, 0), allowed.stdout + allowed.stderr
