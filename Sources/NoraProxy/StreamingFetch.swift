@@ -67,6 +67,7 @@ extension PullThroughCache {
                 switch response.status.code {
                 case 200: return (response, upstream)
                 case 404, 410: services.breaker.recordSuccess(upstream.name)
+                case 401: failure = .unauthorized("\(upstream.name) answered 401 for \(key)")
                 default:
                     services.breaker.recordFailure(upstream.name)
                     failure = .unavailable("\(upstream.name) answered \(response.status.code) for \(key)")
