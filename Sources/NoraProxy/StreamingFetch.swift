@@ -36,13 +36,13 @@ extension PullThroughCache {
         }
         let flight: Task<CachedEntry, any Error>
         switch joined {
-        case .follower(let running): return .stored(try await running.value)
+        case .follower(let running): return .stored(noted(try await running.value, immutable: true))
         case .leader(let task): flight = task
         }
         do {
             let (response, upstream) = try await head(key: key, request: request)
             // noted now: the answer's headers leave before the transfer (and its metrics) ends
-            ProxyOutcomeLog.current?.note(CachedEntry.Outcome.miss.rawValue)
+            ProxyOutcomeLog.current?.note(format: format, outcome: CachedEntry.Outcome.miss.rawValue, immutable: true)
             return .streaming(UpstreamBody(cache: self, key: key, expected: expected, limit: maxSize, response: response,
                                            upstream: upstream, flight: flight, promise: promise))
         } catch {

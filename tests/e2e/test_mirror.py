@@ -20,7 +20,7 @@ from maven_support import Mvn, make_jar, pom_xml
 from npm_support import Npm, cli_token, make_package, new_project
 from oci_proxy_support import distribution, proxy_nora, stop_distribution
 from oci_support import OCI_INDEX, OCI_MANIFEST, OciLayout, build_image, describe, file_sha256, oci_image, sha256, skopeo  # noqa: F401
-from proxy_support import proxy_env, write_file
+from proxy_support import proxy_env, wait_until, write_file
 from pypi_support import client_env, new_venv, ok, post_upload, run
 from test_go_modules import publish_ok
 
@@ -75,6 +75,14 @@ def test_npm_lockfile_then_npm_ci_with_upstream_down(nora_factory, tmp_path):
     assert counts(first) == (4, 0, 0)  # two packuments, two tarballs
     again = mirror(proxy, "npm", "--lockfile", lockfile)
     assert again.returncode == 0 and counts(again) == (0, 4, 0), again.stdout
+
+    # the activity log names what was fetched upstream and which artifacts came from the cache
+    def activity(kind: str) -> set[str]:
+        items = proxy.get("/api/activity?format=npm&limit=100").json()["items"]
+        return {e["name"] for e in items if e["kind"] == kind and e["source"] == "proxy"}
+    tarballs = {"lib-mx/-/lib-mx-1.0.0.tgz", "@acme/app-mx/-/app-mx-1.0.0.tgz"}
+    assert wait_until(lambda: tarballs <= activity("proxy_fetch") and tarballs == activity("cache_hit"), timeout=30), \
+        proxy.get("/api/activity?format=npm&limit=100").text
 
     upstream.terminate()
     Npm(proxy, tmp_path / "client").run("ci", cwd=project)

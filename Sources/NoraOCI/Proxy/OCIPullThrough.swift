@@ -110,7 +110,7 @@ struct OCIPullThrough: Sendable {
         let key = "blob/\(digest)"
         if let entry = try await cache.cached(key: key), try await services.store.stat(entry.blob.digest) != nil {
             try await index.cacheBlob(digest, size: entry.blob.size, in: name, from: source)
-            services.record(format: Self.format, upstream: source.upstream, result: "hit")
+            services.record(format: Self.format, upstream: source.upstream, result: "hit", immutable: true)
             return .stored(size: entry.blob.size)
         }
         do {
