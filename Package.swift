@@ -212,7 +212,9 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
-        .testTarget(name: "NoraOperationsTests", dependencies: ["NoraOperations", "NoraCore"]),
+        .testTarget(name: "NoraOperationsTests", dependencies: [
+            "NoraOperations", "NoraCore", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .testTarget(name: "NoraArchiveTests", dependencies: ["NoraArchive", "NoraCore"]),
         .testTarget(name: "NoraWebTests", dependencies: [
             "NoraWeb", "NoraServer", "NoraCore", "NoraMetadata", "NoraAuth", "NoraStorage",

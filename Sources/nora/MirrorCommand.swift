@@ -120,6 +120,7 @@ private func inProcessServer(_ body: (String) async -> MirrorSummary) async thro
     config.server.port = 0
     config.auth.enabled = false       // the listener is private to this process
     config.rateLimit.enabled = false
+    config.server.publicURL = nil     // links in documents then name this listener
     var logger = makeLogger(config)
     logger.logLevel = .warning
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)

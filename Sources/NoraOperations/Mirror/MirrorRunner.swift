@@ -26,6 +26,14 @@ public struct MirrorRunner: Sendable {
 
     public enum Outcome: Sendable, Equatable { case fetched, cached, failed(String) }
 
+    /// The URL of a path on the server. Paths taken from documents already carry the base
+    /// URL's own path when the server sits under one (`https://host/nora/simple/…`).
+    func url(for path: String) -> String {
+        guard let components = URLComponents(string: baseURL), !components.percentEncodedPath.isEmpty,
+              path.hasPrefix(components.percentEncodedPath + "/") else { return baseURL + path }
+        return String(baseURL.dropLast(components.percentEncodedPath.count)) + path
+    }
+
     public func run(_ requests: [MirrorRequest], progress: MirrorProgress) async -> MirrorSummary {
         var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow,
                                                      timeout: .init(connect: .seconds(30), read: .seconds(300)))
@@ -58,7 +66,7 @@ public struct MirrorRunner: Sendable {
     }
 
     func perform(_ request: MirrorRequest, client: HTTPClient) async -> (MirrorRequest, Outcome, Int64, [MirrorRequest]) {
-        var outgoing = HTTPClientRequest(url: baseURL + request.path)
+        var outgoing = HTTPClientRequest(url: url(for: request.path))
         outgoing.headers.add(name: "User-Agent", value: userAgent)
         if let accept = request.accept { outgoing.headers.add(name: "Accept", value: accept) }
         if let token { outgoing.headers.add(name: "Authorization", value: "Bearer \(token)") }
