@@ -126,7 +126,7 @@ public final class UpstreamBody: Sendable {
             promise.finish()
             return cache.recorded(entry)
         } catch {
-            cache.services.breaker.recordFailure(upstream.name)
+            if !(error is StorageError) { cache.services.breaker.recordFailure(upstream.name) }  // our disk, not theirs
             cache.services.metrics.request(format: cache.format, upstream: upstream.name, result: "error")
             await cache.flights.finished(key, flight)
             promise.yield(.failure(error))

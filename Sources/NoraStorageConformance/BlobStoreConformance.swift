@@ -42,6 +42,7 @@ public enum BlobStoreConformance {
         "invalidKeysRefused": invalidKeysRefused,
         "sweepRemovesAbandonedUploads": sweepRemovesAbandonedUploads,
         "statReportsWriteTime": statReportsWriteTime,
+        "storingAgainRefreshesWriteTime": storingAgainRefreshesWriteTime,
     ]
 
     public static var names: [String] { checks.keys.sorted() }
@@ -268,6 +269,26 @@ public enum BlobStoreConformance {
         try await s.store.list { entry in if entry.digest == info.digest { listed.withLockedValue { $0 = entry.modifiedAt } } }
         try expect(listed.withLockedValue { $0 } != nil, "list gives no modification time")
         try await s.store.delete(info.digest)
+    }
+
+    /// Content stored again must look freshly written: otherwise an old orphan blob that a
+    /// client has just uploaded again (and will name in a row a moment later) is past the
+    /// garbage collector's grace period and may be deleted under it.
+    static func storingAgainRefreshesWriteTime(_ s: Subject) async throws {
+        let content = Array("stored twice".utf8)
+        let first = try await s.store.put(Chunks([content]), algorithm: .sha256, expected: nil, limit: nil)
+        let before = try await s.store.stat(first.digest)?.modifiedAt ?? 0
+        try await Task.sleep(for: .milliseconds(1_100))  // write times have one-second resolution
+        _ = try await s.store.put(Chunks([content]), algorithm: .sha256, expected: first.digest, limit: nil)
+        let afterPut = try await s.store.stat(first.digest)?.modifiedAt ?? 0
+        try expect(afterPut > before, "storing again kept the old write time \(before) (now \(afterPut))")
+        try await Task.sleep(for: .milliseconds(1_100))
+        let id = try await s.store.startUpload()
+        _ = try await s.store.append(Chunks([content]), to: id, limit: nil)
+        _ = try await s.store.commit(id, expected: first.digest)
+        let afterCommit = try await s.store.stat(first.digest)?.modifiedAt ?? 0
+        try expect(afterCommit > afterPut, "committing an upload of stored content kept the old write time")
+        try await s.store.delete(first.digest)
     }
 
     // MARK: Helpers

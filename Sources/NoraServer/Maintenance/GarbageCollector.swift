@@ -51,7 +51,14 @@ public struct GarbageCollector: Sendable {
             await candidates.add(info)
         }
         for info in await candidates.items {
-            if !dryRun { try await store.delete(info.digest) }
+            if !dryRun {
+                // The listing is a moment old: a client may have stored this content again
+                // since (which makes it look freshly written), and is about to name it in a
+                // row. Only a blob that is still old is removed.
+                guard let current = try await store.stat(info.digest),
+                      (current.modifiedAt ?? Int64.min) <= cutoff else { continue }
+                try await store.delete(info.digest)
+            }
             report.removedBlobs.append(info.digest)
             report.freedBytes += info.size
         }
