@@ -102,11 +102,15 @@ private func mirror(_ input: MirrorInput, _ file: String, _ options: MirrorComma
         throw FatalError(error.description)
     }
     for note in planned.notes { FileHandleOutput.stderr(note) }
-    let run = { (base: String) async -> MirrorSummary in
+    let run = { (base: String) async throws -> MirrorSummary in
         let runner = MirrorRunner(baseURL: base, token: options.token, jobs: options.jobs, userAgent: "nora-mirror/\(NoraVersion.current)")
-        return await runner.run(planned.requests, progress: MirrorProgress())
+        do {
+            return try await runner.run(planned.requests, progress: MirrorProgress())
+        } catch {
+            throw FatalError("\(error)")
+        }
     }
-    let summary = if let url = options.url { await run(url) } else { try await inProcessServer(run) }
+    let summary = if let url = options.url { try await run(url) } else { try await inProcessServer(run) }
     for line in summary.lines { print(line) }
     if !summary.failures.isEmpty { throw ExitCode.failure }
 }
@@ -114,7 +118,7 @@ private func mirror(_ input: MirrorInput, _ file: String, _ options: MirrorComma
 /// Runs the configured registry in this process on a free loopback port, for `--direct`:
 /// the mirror's requests then take exactly the path a client's request takes (handlers,
 /// proxy, verification, stores) without a separately started server.
-private func inProcessServer(_ body: (String) async -> MirrorSummary) async throws -> MirrorSummary {
+private func inProcessServer(_ body: (String) async throws -> MirrorSummary) async throws -> MirrorSummary {
     var config = try loadConfiguration()
     config.server.host = "127.0.0.1"
     config.server.port = 0
@@ -142,9 +146,10 @@ private func inProcessServer(_ body: (String) async -> MirrorSummary) async thro
         await parts.db.close()
         throw FatalError("the in-process server did not start")
     }
-    let summary = await body("http://127.0.0.1:\(port)")
+    let summary: Result<MirrorSummary, any Error>
+    do { summary = .success(try await body("http://127.0.0.1:\(port)")) } catch { summary = .failure(error) }
     await group.triggerGracefulShutdown()
     _ = await server.result
     await parts.db.close()
-    return summary
+    return try summary.get()
 }

@@ -17,6 +17,7 @@ import pytest
 from cargo_support import Cargo, index_lines, make_crate
 from go_support import GoClient
 from maven_support import Mvn, make_jar, pom_xml
+from nora_e2e import free_port
 from npm_support import Npm, cli_token, make_package, new_project
 from oci_proxy_support import distribution, proxy_nora, stop_distribution
 from oci_support import OCI_INDEX, OCI_MANIFEST, OciLayout, build_image, describe, file_sha256, oci_image, sha256, skopeo  # noqa: F401
@@ -289,3 +290,7 @@ def test_token_for_a_server_with_auth_on(nora_factory, auth_nora, tmp_path):
     token = cli_token(proxy, "mirror", "read")
     allowed = proxy.nora("mirror", "go", "--sum", str(go_sum), "--url", proxy.base, "--token", token, timeout=120)
     assert allowed.returncode == 0 and counts(allowed) == (1, 0, 0), allowed.stdout + allowed.stderr
+
+    # a wrong --url is one clear error, not a failure per item
+    gone = proxy.nora("mirror", "go", "--sum", str(go_sum), "--url", f"http://127.0.0.1:{free_port()}", timeout=120)
+    assert gone.returncode == 1 and "cannot reach the server" in gone.stderr and "mirror:" not in gone.stdout, gone

@@ -34,11 +34,24 @@ public struct MirrorRunner: Sendable {
         return String(baseURL.dropLast(components.percentEncodedPath.count)) + path
     }
 
-    public func run(_ requests: [MirrorRequest], progress: MirrorProgress) async -> MirrorSummary {
+    /// Sends the requests; throws only when the server does not answer `/health` at all
+    /// (a wrong `--url` is one clear error, not one failure per item).
+    public func run(_ requests: [MirrorRequest], progress: MirrorProgress) async throws -> MirrorSummary {
         var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow,
                                                      timeout: .init(connect: .seconds(30), read: .seconds(300)))
         configuration.httpVersion = .http1Only
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        do {
+            let health = try await client.execute(HTTPClientRequest(url: url(for: "/health")), timeout: .seconds(60))
+            _ = try? await health.body.collect(upTo: 64 * 1024)
+            guard health.status == .ok else { throw MirrorInputError(baseURL, "/health answered \(health.status.code): is this a nora server?") }
+        } catch let error as MirrorInputError {
+            try? await client.shutdown()
+            throw error
+        } catch {
+            try? await client.shutdown()
+            throw MirrorInputError(baseURL, "cannot reach the server (\(error))")
+        }
         var summary = MirrorSummary()
         await withTaskGroup(of: (MirrorRequest, Outcome, Int64, [MirrorRequest]).self) { group in
             var pending = requests[...], seen = Set<String>(), running = 0
