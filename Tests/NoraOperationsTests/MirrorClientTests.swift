@@ -9,6 +9,7 @@ import Testing
 @Suite struct MirrorClientTests {
     static func checked(_ check: MirrorCheck, _ body: String) throws -> String? {
         var verifier = try BodyCheck(check)
+        defer { verifier.removeTemporaryFile() }
         let bytes = Array(body.utf8)
         // in two chunks, as a body arrives
         try bytes[..<(bytes.count / 2)].withUnsafeBytes { try verifier.update($0) }

@@ -37,9 +37,14 @@ struct BodyCheck {
         if let zip { try zip.handle.write(contentsOf: Data(bytes)) }
     }
 
-    /// Nil when the body is what was promised, else the mismatch in words.
+    /// Removes the temporary zip, if any (also when the body broke off).
+    func removeTemporaryFile() {
+        if let zip { try? zip.handle.close(); try? FileManager.default.removeItem(atPath: zip.path) }
+    }
+
+    /// Nil when the body is what was promised, else the mismatch in words. The caller then
+    /// calls `removeTemporaryFile` (once).
     func finish() -> String? {
-        defer { if let zip { try? zip.handle.close(); try? FileManager.default.removeItem(atPath: zip.path) } }
         switch check {
         case .none: return nil
         case .digest(let expected):

@@ -93,6 +93,7 @@ public struct MirrorRunner: Sendable {
             let cache = response.headers.first(name: "X-Nora-Cache") ?? ""
             let fetched = cache.contains("miss") || cache.contains("revalidated")
             var check = try BodyCheck(request.check)
+            defer { check.removeTemporaryFile() }
             var size: Int64 = 0
             var document: [UInt8]? = request.next == nil ? nil : []
             for try await chunk in response.body {
