@@ -16,6 +16,7 @@ import Testing
           "node_modules/@acme/app/node_modules/lib": {"version": "0.9.0", "resolved": "http://h/npm/lib/-/lib-0.9.0.tgz"},
           "node_modules/alias": {"name": "real", "version": "3.0.0", "resolved": "https://r/real/-/real-3.0.0.tgz"},
           "node_modules/local": {"resolved": "packages/local", "link": true},
+          "packages/local": {"name": "local", "version": "0.1.0"},
           "node_modules/gitdep": {"version": "1.0.0", "resolved": "git+ssh://git@example.com/x.git#abc"}
         }}
         """
@@ -32,12 +33,14 @@ import Testing
         let lock = """
         {"lockfileVersion": 1, "dependencies": {
           "a": {"version": "1.0.0", "resolved": "https://registry.npmjs.org/a/-/a-1.0.0.tgz", "integrity": "sha1-2jmj7l5rSw0yVb/vlWAYkK/YBwk=",
-                "dependencies": {"b": {"version": "2.0.0", "resolved": "https://registry.npmjs.org/b/-/b-2.0.0.tgz"}}}
+                "dependencies": {"b": {"version": "2.0.0", "resolved": "https://registry.npmjs.org/b/-/b-2.0.0.tgz"}}},
+          "c-alias": {"version": "npm:@scope/c@3.0.0", "resolved": "https://registry.npmjs.org/@scope/c/-/c-3.0.0.tgz"}
         }}
         """
         let parsed = try NpmLockfile(json: Array(lock.utf8))
-        #expect(parsed.packages.map(\.name) == ["a", "b"])
-        #expect(parsed.requests[1].check == .sha1("da39a3ee5e6b4b0d3255bfef95601890afd80709"))
+        #expect(parsed.packages.map { "\($0.name)@\($0.version)" } == ["@scope/c@3.0.0", "a@1.0.0", "b@2.0.0"])
+        #expect(parsed.requests.map(\.path).contains("/npm/@scope/c/-/c-3.0.0.tgz"))
+        #expect(parsed.requests[3].check == .sha1("da39a3ee5e6b4b0d3255bfef95601890afd80709"))
     }
 
     @Test func npmMalformedInputNamesThePlace() {

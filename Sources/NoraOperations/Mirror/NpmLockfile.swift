@@ -25,7 +25,8 @@ public struct NpmLockfile: Sendable, Equatable {
         }
         var found: [Package] = []
         if let packages = root["packages"] as? [String: Any] {
-            for (folder, value) in packages where !folder.isEmpty {
+            // only installed folders: "" is the project, other keys are workspace sources
+            for (folder, value) in packages where folder.hasPrefix("node_modules/") || folder.contains("/node_modules/") {
                 guard let entry = value as? [String: Any] else { throw MirrorInputError(file, "packages[\"\(folder)\"] is not an object") }
                 if let package = try Self.package(entry, name: Self.name(folder: folder), place: "\(file): packages[\"\(folder)\"]") {
                     found.append(package)
@@ -58,9 +59,12 @@ public struct NpmLockfile: Sendable, Equatable {
     private static func package(_ entry: [String: Any], name folderName: String, place: String) throws(MirrorInputError) -> Package? {
         if entry["link"] as? Bool == true || entry["inBundle"] as? Bool == true || entry["bundled"] as? Bool == true { return nil }
         // an alias ("node_modules/alias" installing "real@1.0.0") names the real package
-        let name = entry["name"] as? String ?? folderName
-        guard let version = entry["version"] as? String, !version.isEmpty else {
+        var name = entry["name"] as? String ?? folderName
+        guard var version = entry["version"] as? String, !version.isEmpty else {
             throw MirrorInputError(place, "no \"version\"")
+        }
+        if version.hasPrefix("npm:"), let at = version.lastIndex(of: "@"), at > version.index(version.startIndex, offsetBy: 5) {
+            (name, version) = (String(version[version.index(version.startIndex, offsetBy: 4)..<at]), String(version[version.index(after: at)...]))
         }
         if version.hasPrefix("file:") || version.hasPrefix("git") || version.contains("://") { return nil }
         let resolved = entry["resolved"] as? String
