@@ -56,20 +56,13 @@ def test_npm_lockfile_then_npm_ci_with_upstream_down(nora_factory, tmp_path):
                                    body="module.exports = 'app+' + require('lib-mx');\n"))
     proxy = nora_factory(proxy_env(NORA_NPM_PROXY=f"{upstream.base}/npm"))
 
-    def locked(name: str, tarball: str, deps: dict | None = None) -> dict:
-        dist = upstream.get(f"/npm/{name.replace('/', '%2f')}").json()["versions"]["1.0.0"]["dist"]
-        entry = {"version": "1.0.0", "resolved": f"{proxy.base}/npm/{name}/-/{tarball}", "integrity": dist["integrity"]}
-        return entry | ({"dependencies": deps} if deps else {})
-
+    # the lockfile npm itself writes (against the upstream), pointed at the proxy as a site would
     project = new_project(tmp_path, "mx-project")
-    (project / "package.json").write_text(json.dumps({"name": "mx-project", "version": "0.0.0", "private": True,
-                                                      "dependencies": {"@acme/app-mx": "1.0.0"}}))
-    lock = {"name": "mx-project", "version": "0.0.0", "lockfileVersion": 3, "requires": True, "packages": {
-        "": {"name": "mx-project", "version": "0.0.0", "dependencies": {"@acme/app-mx": "1.0.0"}},
-        "node_modules/@acme/app-mx": locked("@acme/app-mx", "app-mx-1.0.0.tgz", {"lib-mx": "^1.0.0"}),
-        "node_modules/lib-mx": locked("lib-mx", "lib-mx-1.0.0.tgz"),
-    }}
-    lockfile = write_file(project / "package-lock.json", json.dumps(lock, indent=2))
+    Npm(upstream, tmp_path / "locker").run("install", "--package-lock-only", "@acme/app-mx@1.0.0", cwd=project)
+    lockfile = project / "package-lock.json"
+    lockfile.write_text(lockfile.read_text().replace(upstream.base, proxy.base))
+    lock = json.loads(lockfile.read_text())
+    assert lock["lockfileVersion"] == 3 and "node_modules/lib-mx" in lock["packages"], lock
 
     first = mirror(proxy, "npm", "--lockfile", lockfile)
     assert first.returncode == 0, first.stdout + first.stderr
