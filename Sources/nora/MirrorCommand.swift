@@ -23,7 +23,8 @@ struct MirrorCommand: AsyncParsableCommand {
           --url URL   a running nora (add --token when its auth is on)
           --direct    no server: opens the data location and config as
                       'nora serve' would (NORA_*, config.toml) and runs the
-                      same handlers in this process on a private loopback port
+                      same handlers in this process on a free loopback port
+                      (with auth on, through a read token made for the run)
         Progress goes to stderr; the summary (fetched / already cached /
         failed, naming each failure) to stdout. Exit status 1 on any failure.
         """,
@@ -102,27 +103,28 @@ private func mirror(_ input: MirrorInput, _ file: String, _ options: MirrorComma
         throw FatalError(error.description)
     }
     for note in planned.notes { FileHandleOutput.stderr(note) }
-    let run = { (base: String) async throws -> MirrorSummary in
-        let runner = MirrorRunner(baseURL: base, token: options.token, jobs: options.jobs, userAgent: "nora-mirror/\(NoraVersion.current)")
+    let run = { (base: String, token: String?) async throws -> MirrorSummary in
+        let runner = MirrorRunner(baseURL: base, token: token, jobs: options.jobs, userAgent: "nora-mirror/\(NoraVersion.current)")
         do {
             return try await runner.run(planned.requests, progress: MirrorProgress())
         } catch {
             throw FatalError("\(error)")
         }
     }
-    let summary = if let url = options.url { try await run(url) } else { try await inProcessServer(run) }
+    let summary = if let url = options.url { try await run(url, options.token) } else { try await inProcessServer(run) }
     for line in summary.lines { print(line) }
     if !summary.failures.isEmpty { throw ExitCode.failure }
 }
 
 /// Runs the configured registry in this process on a free loopback port, for `--direct`:
 /// the mirror's requests then take exactly the path a client's request takes (handlers,
-/// proxy, verification, stores) without a separately started server.
-private func inProcessServer(_ body: (String) async throws -> MirrorSummary) async throws -> MirrorSummary {
+/// proxy, verification, stores) without a separately started server. Auth stays as
+/// configured (other local users can reach the port while it runs): with auth on, the
+/// mirror uses a read token made for this run and revoked after it.
+private func inProcessServer(_ body: (String, String?) async throws -> MirrorSummary) async throws -> MirrorSummary {
     var config = try loadConfiguration()
     config.server.host = "127.0.0.1"
     config.server.port = 0
-    config.auth.enabled = false       // the listener is private to this process
     config.rateLimit.enabled = false
     config.server.publicURL = nil     // links in documents then name this listener
     var logger = makeLogger(config)
@@ -147,7 +149,19 @@ private func inProcessServer(_ body: (String) async throws -> MirrorSummary) asy
         throw FatalError("the in-process server did not start")
     }
     let summary: Result<MirrorSummary, any Error>
-    do { summary = .success(try await body("http://127.0.0.1:\(port)")) } catch { summary = .failure(error) }
+    var tokenID: String?
+    do {
+        var secret: String?
+        if config.auth.enabled {
+            let made = try await parts.tokens.create(name: "nora-mirror-\(UUID().uuidString.prefix(8))", owner: "nora-mirror",
+                                                     role: .read, expiresInSeconds: 24 * 3600)
+            (tokenID, secret) = (made.0.id, made.secret)
+        }
+        summary = .success(try await body("http://127.0.0.1:\(port)", secret))
+    } catch {
+        summary = .failure(error)
+    }
+    if let tokenID { _ = try? await parts.tokens.revoke(tokenID) }
     await group.triggerGracefulShutdown()
     _ = await server.result
     await parts.db.close()

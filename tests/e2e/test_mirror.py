@@ -276,6 +276,13 @@ def test_token_for_a_server_with_auth_on(nora_factory, auth_nora, tmp_path):
     allowed = proxy.nora("mirror", "go", "--sum", str(go_sum), "--url", proxy.base, "--token", token, timeout=120)
     assert allowed.returncode == 0 and counts(allowed) == (1, 0, 0), allowed.stdout + allowed.stderr
 
+    # --direct on a server with auth on: a read token made for the run, revoked after it
+    direct_sum = write_file(tmp_path / "direct.sum", f"example.com/mx/auth v1.0.0 {body['h1']}\n")
+    direct = mirror_direct(proxy, "go", "--sum", direct_sum)
+    assert direct.returncode == 0 and counts(direct) == (2, 1, 0), direct.stdout + direct.stderr  # .info, .zip; .mod cached
+    listed = proxy.nora("token", "list")
+    assert "nora-mirror-" not in listed.stdout, listed.stdout
+
     # a wrong --url is one clear error, not a failure per item
     gone = proxy.nora("mirror", "go", "--sum", str(go_sum), "--url", f"http://127.0.0.1:{free_port()}", timeout=120)
     assert gone.returncode == 1 and "cannot reach the server" in gone.stderr and "mirror:" not in gone.stdout, gone
