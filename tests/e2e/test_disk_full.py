@@ -63,9 +63,14 @@ def test_a_proxied_file_past_the_free_space_is_507_not_an_upstream_failure(nora_
         server = nora_factory(proxy_env(NORA_STORAGE_PATH=str(small_disk / "storage"), NORA_MAVEN_PROXIES=upstream.base,
                                         NORA_CB_THRESHOLD="2"))
         blobs = server.blob_files()
+        jar = "/maven2/com/example/full/big/1.0/big-1.0.jar"
         for _ in range(3):  # more than the circuit breaker's threshold
-            r = server.get("/maven2/com/example/full/big/1.0/big-1.0.jar")
+            # a Range asks for the stored copy first, so the failure can still be the status
+            r = server.get(jar, headers={"Range": "bytes=0-99"})
             assert r.status == 507, r
+        # a plain GET streams the miss: the full disk can only cut the transfer short
+        r = server.get(jar)
+        assert len(r.body) < len(big), r
         # only the small .sha1 file the proxy fetched to verify the jar was kept
         assert [p.stat().st_size for p in server.blob_files() if p not in blobs] == [40]
         assert upload_area_files(server) == []
