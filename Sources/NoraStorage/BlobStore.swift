@@ -30,6 +30,11 @@ public protocol BlobStore: Sendable {
     /// Every stored blob (with its size and last write time), in no particular order.
     func list(_ each: @Sendable (BlobInfo) async throws -> Void) async throws
 
+    /// Moves a blob out of the store (`nora verify --repair` does this with corrupt content)
+    /// to `quarantine/<alg>-<hex>-<unix time>`, where it is kept for inspection: never served,
+    /// listed or collected. Returns the quarantine key.
+    func quarantine(_ digest: Digest) async throws -> String
+
     // MARK: Resumable uploads
 
     /// Opens an empty upload area.
@@ -62,6 +67,12 @@ public protocol BlobStore: Sendable {
 }
 
 extension BlobStore {
+    /// For stores that cannot move a blob aside (test doubles, wrappers that do not forward):
+    /// repair reports the step as failed rather than deleting the evidence.
+    public func quarantine(_ digest: Digest) async throws -> String {
+        throw StorageError.io("this store cannot quarantine blobs")
+    }
+
     /// Reads a small blob (or range) whole — for bodies sent in one write or kept in memory,
     /// never for artifacts of unbounded size. Fewer than `length` bytes means the stored file
     /// does not match its record: an I/O error, not a short answer.
