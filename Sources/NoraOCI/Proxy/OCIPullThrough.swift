@@ -95,10 +95,6 @@ struct OCIPullThrough: Sendable {
         case streaming(UpstreamBody)
     }
 
-    /// Blobs up to this size are verified before they are served (a mismatch is a clean 502);
-    /// larger ones stream to the first requester while they are written.
-    static let streamAbove: Int64 = 1024 * 1024
-
     /// `digest` for `name` from the cache or its upstream; nil when the proxy does not apply
     /// or upstream does not have it. A HEAD is forwarded to upstream (nothing is downloaded),
     /// and only for repositories that are already caches: a push probes its blobs with HEAD
@@ -141,15 +137,14 @@ struct OCIPullThrough: Sendable {
         if isHead, !services.offline, let size = try await upstreamSize(path, cache: cache, credentials: credentials) {
             return .upstreamHead(size: size)
         }
+        let fetched = try await cache.immutableStream(key: key, expected: .native(digest),
+                                                      request: { UpstreamRequest(url: $0.url(path), credentials: credentials) })
+        // Small blobs (and HEADs) are stored and verified before the answer starts; larger
+        // ones stream to this request while they are written.
         let entry: CachedEntry
-        switch try await cache.immutableStream(key: key, expected: .native(digest),
-                                               request: { UpstreamRequest(url: $0.url(path), credentials: credentials) }) {
-        case .stored(let stored):
-            entry = stored
-        case .streaming(let body):
-            // Small blobs (and HEADs) are stored and verified before the answer starts.
-            guard isHead || (body.size ?? .max) <= Self.streamAbove else { return .streaming(body) }
-            entry = try await body.stream { _ in }
+        switch isHead ? .stored(try await fetched.settled()) : try await fetched.settlingSmallObjects() {
+        case .stored(let stored): entry = stored
+        case .streaming(let body): return .streaming(body)
         }
         try await index.cacheBlob(digest, size: entry.blob.size, in: name, from: source)
         return .stored(size: entry.blob.size)
