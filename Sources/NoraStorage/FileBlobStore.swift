@@ -71,6 +71,17 @@ public struct FileBlobStore: BlobStore {
         try await fs.removeItem(at: path(.blob(digest)), strategy: .platformDefault, recursively: false) > 0
     }
 
+    public func quarantine(_ digest: Digest) async throws -> String {
+        let key = "quarantine/\(digest.algorithm.rawValue)-\(digest.hex)-\(Clock.nowSeconds())"
+        try await fs.createDirectory(at: FilePath("\(root)/quarantine"), withIntermediateDirectories: true, permissions: nil)
+        do {
+            try await fs.moveItem(at: path(.blob(digest)), to: FilePath("\(root)/\(key)"))
+        } catch {
+            throw Self.mapped(error)
+        }
+        return key
+    }
+
     public func list(_ each: @Sendable (BlobInfo) async throws -> Void) async throws {
         for algorithm in Digest.Algorithm.allCases {
             let base = "\(root)/blobs/\(algorithm.rawValue)"

@@ -39,6 +39,7 @@ public enum BlobStoreConformance {
         "uploadLimitAndCancel": uploadLimitAndCancel,
         "interruptedAppendKeepsOldSize": interruptedAppendKeepsOldSize,
         "listAndDelete": listAndDelete,
+        "quarantineMovesTheBlobOut": quarantineMovesTheBlobOut,
         "invalidKeysRefused": invalidKeysRefused,
         "sweepRemovesAbandonedUploads": sweepRemovesAbandonedUploads,
         "statReportsWriteTime": statReportsWriteTime,
@@ -236,6 +237,19 @@ public enum BlobStoreConformance {
         try expect(!Set(try await listAll(s.store)).contains(digests[0]), "deleted blob listed")
         try await expectError(StorageError.self, "read of a deleted blob") { _ = try await collect(s.store, digests[0], nil) }
         for d in digests.dropFirst() + [sha512] { try await s.store.delete(d) }
+    }
+
+    /// `nora verify --repair` moves corrupt content aside: gone from the store, kept elsewhere.
+    static func quarantineMovesTheBlobOut(_ s: Subject) async throws {
+        let kept = try await s.store.put(Chunks([Array("kept".utf8)]), algorithm: .sha256, expected: nil, limit: nil).digest
+        let bad = try await s.store.put(Chunks([Array("to quarantine".utf8)]), algorithm: .sha256, expected: nil, limit: nil).digest
+        let key = try await s.store.quarantine(bad)
+        try expect(key.hasPrefix("quarantine/") && key.contains(bad.hex), "quarantine key \(key) does not name the blob")
+        try expect(try await s.store.stat(bad) == nil, "a quarantined blob is still in the store")
+        try expect(!Set(try await listAll(s.store)).contains(bad), "a quarantined blob is still listed")
+        try expect(try await s.store.stat(kept) != nil, "quarantine touched another blob")
+        try await expectError(StorageError.self, "quarantine of an absent blob") { _ = try await s.store.quarantine(bad) }
+        try await s.store.delete(kept)
     }
 
     static func invalidKeysRefused(_ s: Subject) async throws {

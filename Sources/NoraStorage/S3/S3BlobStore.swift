@@ -88,6 +88,14 @@ public final class S3BlobStore: BlobStore {
         return true
     }
 
+    public func quarantine(_ digest: Digest) async throws -> String {
+        guard let info = try await client.head(Self.blobKey(digest)) else { throw StorageError.notFound }
+        let key = "quarantine/\(digest.algorithm.rawValue)-\(digest.hex)-\(Clock.nowSeconds())"
+        try await client.copy(from: Self.blobKey(digest), to: key, size: info.size)
+        try await client.delete(Self.blobKey(digest))
+        return key
+    }
+
     public func list(_ each: @Sendable (BlobInfo) async throws -> Void) async throws {
         try await client.listAll(prefix: "blobs/") { object in
             let parts = object.key.split(separator: "/")
