@@ -23,6 +23,11 @@ public protocol BlobStore: Sendable {
     func read(_ digest: Digest, range: ClosedRange<Int64>?,
               into sink: (ByteBuffer) async throws -> Void) async throws
 
+    /// The blob (or `range` of it) as an open local file, for sending with `sendfile(2)`; nil
+    /// when the backend keeps no local files (S3). Throws like `read` (`notFound`, …).
+    /// The caller closes the file.
+    func openLocalFile(_ digest: Digest, range: ClosedRange<Int64>?) async throws -> LocalBlobFile?
+
     /// Removes a blob; false when it was not there.
     @discardableResult
     func delete(_ digest: Digest) async throws -> Bool
@@ -62,6 +67,9 @@ public protocol BlobStore: Sendable {
 }
 
 extension BlobStore {
+    /// Backends without local files send through `read`.
+    public func openLocalFile(_ digest: Digest, range: ClosedRange<Int64>?) async throws -> LocalBlobFile? { nil }
+
     /// Reads a small blob (or range) whole — for bodies sent in one write or kept in memory,
     /// never for artifacts of unbounded size. Fewer than `length` bytes means the stored file
     /// does not match its record: an I/O error, not a short answer.
