@@ -7,6 +7,7 @@ its own. Figures that do not depend on how busy the machine is come first:
   server's utime+stime (all processes of its group: nginx's workers too) over the run,
   divided by the bytes wrk received — nora (sendfile), nora with `NORA_SENDFILE=false`
   (the buffered path S3 uses), distribution, nginx; and each one's throughput.
+- 1 MiB GETs per second on 4 connections (raw file and blob) against nginx.
 - Peak RSS during 64 fast wrk readers of a 100 MiB raw file and of the blob, with and
   without `stress-ng --cpu <cores>` beside them (the event loop starved), for both nora paths.
 - Peak RSS with 256 slow readers (small receive buffers, a few KiB read per 100 ms each).
@@ -185,6 +186,24 @@ def w17(bench, b):
                   b.median(rate["nora"]), peer, b.median(rate[peer]), ("ratio", k))
     b.add_row("17 CPU per byte", "nora, NORA_SENDFILE=false: 64 wrk pulls of 100 MiB, aggregate", "MiB/s", "higher",
               b.median(rate["nora, NORA_SENDFILE=false"]), "nginx", b.median(rate["nginx"]))
+
+    # 1 MiB GETs on 4 connections (raw file and blob) against nginx's static file
+    raw = bench.sources["raw"]
+    put_raw(b, bench.nora, "/raw/bench/1mb.bin", raw)
+    h = bench.nora.http()
+    b.oci_push_monolithic(h, "bench/small", raw)
+    h.close()
+    small = {}
+    for r in range(b.SIZES["runs"]):
+        for name, srv, path in (("raw", bench.nora, "/raw/bench/1mb.bin"),
+                                ("blob", bench.nora, f"/v2/bench/small/blobs/{raw.digest}"),
+                                ("nginx", bench.nginx, "/raw/1mb.bin")):
+            b.log(f"17: 1 MiB GETs on 4 connections, {name} (run {r + 1})")
+            got, dur = wrk_bytes(b, srv.url(path), seconds, connections=4)
+            small.setdefault(name, []).append(got / raw.size / dur)
+    for name in ("raw", "blob"):
+        b.add_row("17 CPU per byte", f"nora: 1 MiB {name} GETs, 4 connections", "req/s", "higher",
+                  b.median(small[name]), "nginx", b.median(small["nginx"]), ("ratio", 0.8))
 
     # peak RSS under 64 fast readers, quiet and with the CPU contended
     for contended in (False, True):
