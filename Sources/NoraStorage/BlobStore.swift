@@ -35,6 +35,11 @@ public protocol BlobStore: Sendable {
     /// Every stored blob (with its size and last write time), in no particular order.
     func list(_ each: @Sendable (BlobInfo) async throws -> Void) async throws
 
+    /// Moves a blob out of the store (`nora verify --repair` does this with corrupt content)
+    /// to `quarantine/<alg>-<hex>-<unix time>`, where it is kept for inspection: never served,
+    /// listed or collected. Returns the quarantine key.
+    func quarantine(_ digest: Digest) async throws -> String
+
     // MARK: Resumable uploads
 
     /// Opens an empty upload area.
@@ -69,6 +74,12 @@ public protocol BlobStore: Sendable {
 extension BlobStore {
     /// Backends without local files send through `read`.
     public func openLocalFile(_ digest: Digest, range: ClosedRange<Int64>?) async throws -> LocalBlobFile? { nil }
+
+    /// For stores that cannot move a blob aside (test doubles, wrappers that do not forward):
+    /// repair reports the step as failed rather than deleting the evidence.
+    public func quarantine(_ digest: Digest) async throws -> String {
+        throw StorageError.io("this store cannot quarantine blobs")
+    }
 
     /// Reads a small blob (or range) whole — for bodies sent in one write or kept in memory,
     /// never for artifacts of unbounded size. Fewer than `length` bytes means the stored file
