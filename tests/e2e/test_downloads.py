@@ -104,6 +104,15 @@ def test_blob_gone_from_disk_is_an_error_not_a_short_200(nora_factory):
     assert json.loads(r.body)
 
 
+def test_blob_shorter_on_disk_than_its_record_is_an_error(nora_factory):
+    nora = nora_factory({})
+    assert nora.put("/raw/short/file.bin", payload(SIZE, seed=4)).status == 201
+    for path in nora.blob_files():
+        os.truncate(path, SIZE // 2)
+    r = nora.get("/raw/short/file.bin")
+    assert r.status == 500, r
+
+
 def _peak_rss_mib(pid: int) -> float:
     with open(f"/proc/{pid}/status") as f:
         for line in f:

@@ -33,6 +33,10 @@ public enum BlobResponse {
         }
         let connection = ResponseConnection.current
         if let connection, connection.sendfile, let file = try await store.openLocalFile(digest, range: range) {
+            guard file.length == length else {  // the stored file does not match its record
+                file.close()
+                throw StorageError.io("blob \(digest) has \(file.length) bytes on disk, \(length) expected")
+            }
             return Response(status: status, headers: headers, body: ResponseBody(contentLength: Int(length)) { writer in
                 defer { file.close() }
                 if try await !connection.send(file) {
