@@ -40,6 +40,14 @@ extension PullThroughCache.ImmutableSource {
     /// a larger (or unannounced) one stays a stream.
     public func settlingSmallObjects() async throws -> Self {
         guard case .streaming(let body) = self, let size = body.size, size <= Self.streamAbove else { return self }
-        return .stored(try await body.stream { _ in })
+        return .stored(try await settled())
+    }
+
+    /// The stored entry, fetching a streaming miss to the end first (for HEAD, say).
+    public func settled() async throws -> CachedEntry {
+        switch self {
+        case .stored(let entry): entry
+        case .streaming(let body): try await body.stream { _ in }
+        }
     }
 }

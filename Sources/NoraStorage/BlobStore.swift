@@ -75,12 +75,6 @@ extension BlobStore {
     /// Backends without local files send through `read`.
     public func openLocalFile(_ digest: Digest, range: ClosedRange<Int64>?) async throws -> LocalBlobFile? { nil }
 
-    /// For stores that cannot move a blob aside (test doubles, wrappers that do not forward):
-    /// repair reports the step as failed rather than deleting the evidence.
-    public func quarantine(_ digest: Digest) async throws -> String {
-        throw StorageError.io("this store cannot quarantine blobs")
-    }
-
     /// Reads a small blob (or range) whole — for bodies sent in one write or kept in memory,
     /// never for artifacts of unbounded size. Fewer than `length` bytes means the stored file
     /// does not match its record: an I/O error, not a short answer.

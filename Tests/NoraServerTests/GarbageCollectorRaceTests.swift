@@ -25,6 +25,7 @@ struct InterleavingStore: BlobStore {
         try await base.read(digest, range: range, into: sink)
     }
     func delete(_ digest: Digest) async throws -> Bool { try await base.delete(digest) }
+    func quarantine(_ digest: Digest) async throws -> String { try await base.quarantine(digest) }
     func startUpload() async throws -> UploadID { try await base.startUpload() }
     func append<Body: AsyncSequence & Sendable>(_ body: Body, to upload: UploadID, limit: Int64?) async throws -> Int64
     where Body.Element == ByteBuffer { try await base.append(body, to: upload, limit: limit) }
