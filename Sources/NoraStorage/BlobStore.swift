@@ -72,9 +72,6 @@ public protocol BlobStore: Sendable {
 }
 
 extension BlobStore {
-    /// Backends without local files send through `read`.
-    public func openLocalFile(_ digest: Digest, range: ClosedRange<Int64>?) async throws -> LocalBlobFile? { nil }
-
     /// Reads a small blob (or range) whole — for bodies sent in one write or kept in memory,
     /// never for artifacts of unbounded size. Fewer than `length` bytes means the stored file
     /// does not match its record: an I/O error, not a short answer.
