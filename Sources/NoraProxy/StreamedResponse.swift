@@ -1,5 +1,6 @@
 import Hummingbird
 import HTTPTypes
+import NoraStorage
 
 /// The HTTP side of a streamed miss (see `immutableStream`), shared by every format.
 extension UpstreamBody {
@@ -12,12 +13,18 @@ extension UpstreamBody {
 
     /// A 200 whose body arrives from the upstream as it is verified and stored. A
     /// verification failure after the last chunk cuts the transfer short, so the client
-    /// never sees a complete body that failed its digest.
+    /// never sees a complete body that failed its digest. At most two chunks wait for the
+    /// client's connection (`WriteFlow`), however fast the upstream is.
     public func response(contentType: String, cacheControl: String = "public, max-age=31536000, immutable") -> Response {
         var headers: HTTPFields = [.contentType: contentType, .cacheControl: cacheControl]
         if let size { headers[.contentLength] = String(size) }
+        let connection = ResponseConnection.current
         return Response(status: .ok, headers: headers, body: ResponseBody { [self] writer in
-            try await stream { chunk in try await writer.write(chunk) }
+            var flow = WriteFlow(connection)
+            try await stream { chunk in
+                try await writer.write(chunk)
+                try await flow.wrote()
+            }
             try await writer.finish(nil)
         })
     }

@@ -19,7 +19,8 @@ import ServiceLifecycle
 
 /// Assembly: configuration → stores → middleware chain → each enabled format's routes.
 ///
-/// Request flow (outermost first): request id → access log + metrics → error rendering →
+/// Request flow (outermost first): upgrade refusal → connection (sendfile, back-pressure) → request id →
+/// access log + metrics → error rendering →
 /// rate limit → authentication → format router → handler.
 public enum NoraApp {
     public typealias App = Application<RouterResponder<NoraRequestContext>>
@@ -126,6 +127,7 @@ public enum NoraApp {
         let go = GoRegistry(db: parts.db, store: parts.store, config: config, authenticator: authenticator, proxy: parts.proxy)
         let maven = MavenRegistry(db: parts.db, store: parts.store, config: config, authenticator: authenticator, proxy: parts.proxy)
         router.add(middleware: UpgradeRefusalMiddleware())
+        router.add(middleware: ResponseConnectionMiddleware(sendfile: config.server.sendfile))
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: AccessLogMiddleware(metrics: factory))
         router.add(middleware: ErrorMiddleware(

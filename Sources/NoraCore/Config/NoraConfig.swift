@@ -8,6 +8,8 @@ public struct NoraConfig: Sendable, Equatable {
         public var publicURL: String?
         /// Cap for request bodies that are read whole (JSON documents, metadata), in MiB.
         public var bodyLimitMB = 2048
+        /// Blob and raw file bodies from local storage go out with `sendfile(2)`.
+        public var sendfile = true
         public init() {}
     }
 
