@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Metrics
 import NIOConcurrencyHelpers
 import NIOCore
 import NoraCore
@@ -137,46 +138,36 @@ public final class UpstreamBody: Sendable {
         }
     }
 
-    /// Appends chunk by chunk to an upload area (memory stays bounded), hashing on the way;
-    /// commits only when the promised digest matches, else discards the upload.
+    /// Streams the body into an upload area in one append (memory stays bounded), hashing on
+    /// the way, and hands each chunk to `sink` once the store has taken it; commits only when
+    /// the promised digest matches, else discards the upload.
     private func storeWhileForwarding(_ sink: (ByteBuffer) async throws -> Void) async throws -> CachedEntry {
         if let limit, let size, size > limit { throw ProxyError.tooLarge(limit: limit) }
         let store = cache.services.store
-        let counter = cache.services.metrics.bytes(format: cache.format, upstream: upstream.name)
         let upload = try await store.startUpload()
         do {
-            var sha256 = DigestHasher(.sha256)
-            var sha1 = SHA1Stream()
-            var total: Int64 = 0
-            var clientGone = false
-            var held = HeldChunk()
-            for try await chunk in response.body {
-                total += Int64(chunk.readableBytes)
-                if let limit, total > limit { throw ProxyError.tooLarge(limit: limit) }
-                chunk.withUnsafeReadableBytes { bytes in
-                    sha256.update(bytes)
-                    if case .sha1 = expected { sha1.update(bytes) }
-                }
-                counter.increment(by: Int64(chunk.readableBytes))
-                _ = try await store.append(InMemoryBody(chunk), to: upload, limit: nil)
-                // One chunk is held back until the digest is checked, so a client that was told
-                // the length never receives a complete body that failed verification.
-                if let previous = held.replace(chunk), !clientGone {
-                    do { try await sink(previous) } catch { clientGone = true }
-                }
+            let passage = try await withoutActuallyEscaping(sink) { sink in
+                let passage = ForwardingPassage(sink: sink, sha1: { if case .sha1 = expected { true } else { false } }(),
+                                                limit: limit, counter: cache.services.metrics.bytes(format: cache.format, upstream: upstream.name))
+                // The passage must not outlive this scope (it holds the sink): it is cut loose below.
+                defer { passage.sink = nil }
+                _ = try await store.append(ForwardingBody(base: response.body, passage: passage), to: upload, limit: nil)
+                return passage
             }
             let blob: BlobInfo
             switch expected {
             case .native(let digest):
                 blob = try await store.commit(upload, expected: digest)
             case .sha1(let hex):
-                let actual = sha1.finalize()
+                let actual = passage.sha1.finalize()
                 guard actual == hex else { throw ProxyError.digestMismatch(expected: "sha1:\(hex)", actual: "sha1:\(actual)") }
-                blob = try await store.commit(upload, expected: sha256.finalize())
+                blob = try await store.commit(upload, expected: passage.sha256.finalize())
             case nil:
-                blob = try await store.commit(upload, expected: sha256.finalize())
+                blob = try await store.commit(upload, expected: passage.sha256.finalize())
             }
-            if let last = held.chunk, !clientGone { try? await sink(last) }
+            // One chunk was held back until now, so a client that was told the length never
+            // receives a complete body that failed verification.
+            if let last = passage.held.chunk, !passage.clientGone { try? await sink(last) }
             return try await cache.saveRow(blob, response: response, key: key, from: upstream)
         } catch StorageError.digestMismatch(let expected, let actual) {
             throw ProxyError.digestMismatch(expected: expected.description, actual: actual.description)
@@ -185,6 +176,59 @@ public final class UpstreamBody: Sendable {
             throw error
         }
     }
+}
+
+/// What one streamed miss has seen so far. The store reads `ForwardingBody` in the task that
+/// called `stream(to:)` (both backends iterate the body in place), so this state and the
+/// sink are only ever touched from that one task.
+final class ForwardingPassage: @unchecked Sendable {
+    var sink: ((ByteBuffer) async throws -> Void)?
+    var sha256 = DigestHasher(.sha256)
+    var sha1 = SHA1Stream()
+    let hashesSHA1: Bool
+    let limit: Int64?
+    let counter: Counter
+    var total: Int64 = 0
+    var held = HeldChunk()
+    var clientGone = false
+
+    init(sink: @escaping (ByteBuffer) async throws -> Void, sha1: Bool, limit: Int64?, counter: Counter) {
+        self.sink = sink; self.hashesSHA1 = sha1; self.limit = limit; self.counter = counter
+    }
+
+    /// Notes `chunk` (hashes, counts, the size limit) and forwards the one before it, which
+    /// the store has taken by now since it asks for the next.
+    func pass(_ chunk: ByteBuffer) async throws {
+        total += Int64(chunk.readableBytes)
+        if let limit, total > limit { throw ProxyError.tooLarge(limit: limit) }
+        chunk.withUnsafeReadableBytes { bytes in
+            sha256.update(bytes)
+            if hashesSHA1 { sha1.update(bytes) }
+        }
+        counter.increment(by: Int64(chunk.readableBytes))
+        if let previous = held.replace(chunk), !clientGone, let sink {
+            do { try await sink(previous) } catch { clientGone = true }
+        }
+    }
+}
+
+/// The upstream body as the blob store reads it, passing every chunk through a `ForwardingPassage`.
+struct ForwardingBody<Base: AsyncSequence & Sendable>: AsyncSequence, Sendable where Base.Element == ByteBuffer {
+    typealias Element = ByteBuffer
+    let base: Base
+    let passage: ForwardingPassage
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var base: Base.AsyncIterator
+        let passage: ForwardingPassage
+        mutating func next() async throws -> ByteBuffer? {
+            guard let chunk = try await base.next() else { return nil }
+            try await passage.pass(chunk)
+            return chunk
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: base.makeAsyncIterator(), passage: passage) }
 }
 
 
