@@ -42,8 +42,8 @@ extension NpmRegistry {
     func proxiedTarball(_ name: PackageName, _ file: String, _ request: Request, proxy: NpmProxy) async throws -> Response {
         let key = NpmProxy.tarballKey(name, file)
         let entry: CachedEntry
-        if let cached = try await proxy.cache.cached(key: key), try await store.stat(cached.blob.digest) != nil {
-            entry = try await proxy.cache.immutable(key: key, expected: nil) { _ in nil }  // counts the hit
+        if let hit = try await proxy.cache.storedHit(key: key) {
+            entry = hit
         } else {
             let (_, document) = try await proxyCall(name) { try await proxy.packument(name) }
             guard let source = NpmProxy.tarball(in: document, file: file) else {

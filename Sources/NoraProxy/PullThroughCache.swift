@@ -98,6 +98,13 @@ public struct PullThroughCache: Sendable {
         noted(try await lookUpImmutable(key: key, expected: expected, maxSize: maxSize, request: request), immutable: true)
     }
 
+    /// The stored copy of an immutable object, counted as a hit; nil when it is not cached
+    /// (or its blob is gone). One row read and one stat: the hot path of a cached download.
+    public func storedHit(key: String) async throws -> CachedEntry? {
+        guard let entry = try await cached(key: key), try await services.store.stat(entry.blob.digest) != nil else { return nil }
+        return noted(recorded(entry), immutable: true)
+    }
+
     private func lookUpImmutable(key: String, expected: ExpectedDigest?, maxSize: Int64?,
                                  request: @escaping @Sendable (Upstream) -> UpstreamRequest?) async throws -> CachedEntry {
         let row = try await services.index.find(format: format, key: key)

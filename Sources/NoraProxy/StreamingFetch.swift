@@ -26,9 +26,7 @@ extension PullThroughCache {
 
     public func immutableStream(key: String, expected: ExpectedDigest?, maxSize: Int64? = nil,
                                 request: @escaping @Sendable (Upstream) -> UpstreamRequest?) async throws -> ImmutableSource {
-        if let entry = try await cached(key: key), try await services.store.stat(entry.blob.digest) != nil {
-            return .stored(try await immutable(key: key, expected: nil) { _ in nil })
-        }
+        if let hit = try await storedHit(key: key) { return .stored(hit) }
         if try await recentlyMissing(key) { throw ProxyError.notFound(key) }
         if services.offline { throw ProxyError.notCached(key) }
         let (results, promise) = AsyncStream<Result<CachedEntry, any Error>>.makeStream()

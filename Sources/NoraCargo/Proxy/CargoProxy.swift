@@ -29,9 +29,7 @@ struct CargoProxy: Sendable {
     /// `streaming`, a miss comes back as the upstream's body, forwarded while it is stored.
     func crate(_ name: String, _ version: String, streaming: Bool = false) async throws -> PullThroughCache.ImmutableSource {
         let key = "crate/\(name.lowercased())/\(version)"
-        if let cached = try await cache.cached(key: key), try await cache.services.store.stat(cached.blob.digest) != nil {
-            return .stored(try await cache.immutable(key: key, expected: nil) { _ in nil })
-        }
+        if let hit = try await cache.storedHit(key: key) { return .stored(hit) }
         let index = try await indexFile(name.lowercased())
         guard let line = Self.line(in: Array(try await cache.read(index).readableBytesView), version: version),
               let cksum = line.cksum, let digest = try? Digest(algorithm: .sha256, hex: cksum.lowercased())

@@ -32,9 +32,7 @@ struct MavenProxy: Sendable {
     func file(_ file: MavenFile, streaming: Bool = false) async throws -> PullThroughCache.ImmutableSource {
         if file.isPlainSnapshot { return .stored(try await document(file.path)) }
         let key = "file/\(file.path)"
-        if let cached = try await cache.cached(key: key), try await cache.services.store.stat(cached.blob.digest) != nil {
-            return .stored(try await cache.immutable(key: key, expected: nil) { _ in nil })
-        }
+        if let hit = try await cache.storedHit(key: key) { return .stored(hit) }
         var expected: ExpectedDigest?
         if verify {
             do {

@@ -52,8 +52,7 @@ struct PyPIProxy: Sendable {
 
     /// A cached immutable object without contacting anyone (nil when absent or gone from the store).
     func cachedObject(_ key: String) async throws -> CachedEntry? {
-        guard let entry = try await cache.cached(key: key), try await cache.services.store.stat(entry.blob.digest) != nil else { return nil }
-        return try await cache.immutable(key: key, expected: nil) { _ in nil }
+        try await cache.storedHit(key: key)
     }
 }
 
