@@ -301,3 +301,17 @@ def test_crate_with_links_is_refused(nora, kind):
     assert r.status == 400 and "is a link" in r.json()["errors"][0]["detail"], r
     assert nora.get("/cargo/index/li/nk/linky").status == 404
     assert_nothing_stored(nora)
+
+
+# --------------------------------------------------------------------------------------
+# Findings of the fuzzers, checked against the server
+# --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", ["/maven2/..md5", "/maven2/com/example/..sha1", "/maven2/com/example/...sha512"])
+def test_maven_checksum_of_a_dot_is_refused(nora, path):
+    """A checksum of `.`/`..` used to trap the whole server (scripts/fuzz.sh maven-path)."""
+    for method in ("GET", "PUT"):
+        r = nora.curl(method, path, path_as_is=True, **({"data": b"x"} if method == "PUT" else {}))
+        assert r.status == 400, (method, r)
+    assert health_ok(nora)
+    assert_nothing_stored(nora)
