@@ -64,6 +64,19 @@ def closed_by_server(s: socket.socket, within: float) -> float | None:
         return None
 
 
+def peak_rss_mib(nora) -> float:
+    """The server's peak resident memory so far (VmHWM), in MiB."""
+    for line in open(f"/proc/{nora.proc.pid}/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmHWM")
+
+
+# What a hostile request may add to the server's peak memory: far below what it would cost
+# to honour it (a bomb inflates to 64 MiB; a 200 000-deep document would nest as deep).
+MEMORY_BUDGET_MIB = 32
+
+
 def assert_nothing_stored(nora):
     assert nora.blob_files() == [], nora.blob_files()
     assert upload_area_files(nora) == []
@@ -81,9 +94,10 @@ def nested(depth: int, open_: str, close: str, core: str = "1") -> bytes:
 def test_deeply_nested_npm_publish_is_refused(nora, shape):
     body = (nested(DEPTH, "[", "]") if shape == "array"
             else b'{"name":"demo","versions":' + nested(DEPTH, '{"a":', "}") + b"}")
-    started = time.monotonic()
+    started, memory = time.monotonic(), peak_rss_mib(nora)
     r = nora.put("/npm/demo", body, headers={"Content-Type": "application/json"})
     assert time.monotonic() - started < 30
+    assert peak_rss_mib(nora) - memory < MEMORY_BUDGET_MIB
     assert r.status == 400 and "error" in r.json(), r
     assert nora.get("/npm/demo").status == 404
     assert_nothing_stored(nora)
@@ -93,8 +107,10 @@ def test_deeply_nested_npm_publish_is_refused(nora, shape):
 def test_deeply_nested_oci_manifest_is_refused(nora):
     body = b'{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","annotations":' \
         + nested(DEPTH, '{"a":', "}", '"x"') + b"}"
+    memory = peak_rss_mib(nora)
     r = nora.put("/v2/demo/manifests/v1", body, headers={"Content-Type": "application/vnd.oci.image.manifest.v1+json"})
     assert r.status == 400, r
+    assert peak_rss_mib(nora) - memory < MEMORY_BUDGET_MIB
     assert r.json()["errors"][0]["code"] == "MANIFEST_INVALID", r
     assert nora.get("/v2/demo/manifests/v1").status == 404
     assert_nothing_stored(nora)
@@ -227,9 +243,10 @@ def test_wheel_zip_bomb_is_refused_quickly(nora):
     wheel = zip_with({"bomb-1.0.dist-info/METADATA": header + b"\0" * (64 << 20),
                       "bomb-1.0.dist-info/WHEEL": b"Wheel-Version: 1.0\n"})
     assert len(wheel) < 200_000
-    started = time.monotonic()
+    started, memory = time.monotonic(), peak_rss_mib(nora)
     r = post_upload(nora.base, "bomb-1.0-py3-none-any.whl", wheel, pypi_fields(wheel))
     assert time.monotonic() - started < 60
+    assert peak_rss_mib(nora) - memory < MEMORY_BUDGET_MIB
     assert r.status_code == 400, (r.status_code, r.text)
     assert_nothing_stored(nora)
     assert health_ok(nora)
@@ -243,9 +260,10 @@ def test_sdist_gzip_bomb_is_refused_quickly(nora):
         tar.addfile(info, io.BytesIO(b"Metadata-Version: 2.1\nName: bomb\nVersion: 1.0\n\n".ljust(64 << 20, b"\0")))
     sdist = gzip.compress(raw.getvalue(), compresslevel=9)
     assert len(sdist) < 200_000
-    started = time.monotonic()
+    started, memory = time.monotonic(), peak_rss_mib(nora)
     r = post_upload(nora.base, "bomb-1.0.tar.gz", sdist, pypi_fields(sdist, filetype="sdist", pyversion="source"))
     assert time.monotonic() - started < 60
+    assert peak_rss_mib(nora) - memory < MEMORY_BUDGET_MIB
     assert r.status_code == 400, (r.status_code, r.text)
     assert_nothing_stored(nora)
 
@@ -271,9 +289,10 @@ def test_go_zip_lying_about_its_sizes_is_refused(nora_factory):
     module = "example.com/bomb"
     bomb = lying_zip(module, "v1.0.0", real_size=32 << 20, declared_size=10)
     assert len(bomb) < 1 << 20
-    started = time.monotonic()
+    started, memory = time.monotonic(), peak_rss_mib(nora)
     r = nora.put(f"/go/{module}/@v/v1.0.0.zip", bomb, headers={"Content-Type": "application/zip"})
     assert time.monotonic() - started < 60
+    assert peak_rss_mib(nora) - memory < MEMORY_BUDGET_MIB
     assert r.status == 400, r
     assert nora.get(f"/go/{module}/@v/list").status == 404
     assert_nothing_stored(nora)
