@@ -7,29 +7,56 @@ public enum PyPIFuzz {
         ("pypi-filename", filename),
     ]
 
-    /// Input: the Content-Type header, NUL, a piece size byte, then the body.
+    /// Input: the Content-Type header, NUL, a piece size byte, then the body. The body is
+    /// parsed twice, whole and in pieces: the parts (and the error, if any) must not depend
+    /// on how the bytes arrived.
     static func multipart(_ bytes: [UInt8]) {
         let parts = bytes.split(separator: 0, maxSplits: 1, omittingEmptySubsequences: false)
         guard parts.count == 2, let pieceByte = parts[1].first,
               let boundary = try? MultipartParser.boundary(contentType: String(decoding: parts[0], as: UTF8.self)) else { return }
-        let body = Array(parts[1].dropFirst()), piece = Int(pieceByte % 64) + 1
+        let body = Array(parts[1].dropFirst())
+        let whole = parse(body, boundary: boundary, piece: max(body.count, 1))
+        let pieces = parse(body, boundary: boundary, piece: Int(pieceByte % 64) + 1)
+        precondition(whole == pieces, "the parts depend on how the body was split")
+    }
+
+    /// The parts as (headers, data) with data joined, and whether the body was accepted.
+    struct Outcome: Equatable {
+        var parts: [(MultipartParser.PartHeaders, [UInt8])] = []
+        var accepted = false
+        static func == (a: Outcome, b: Outcome) -> Bool {
+            // A refused body may have emitted different amounts before the refusal.
+            a.accepted == b.accepted && (!a.accepted || a.parts.count == b.parts.count
+                && zip(a.parts, b.parts).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 })
+        }
+    }
+
+    static func parse(_ body: [UInt8], boundary: String, piece: Int) -> Outcome {
         var parser = MultipartParser(boundary: boundary)
-        var open = false, dataBytes = 0
-        var offset = 0
+        var outcome = Outcome(), open = false
         do {
-            while offset < body.count {
+            for offset in stride(from: 0, to: body.count, by: piece) {
                 for event in try parser.feed(body[offset..<min(offset + piece, body.count)]) {
                     switch event {
-                    case .partStart: precondition(!open, "a part started inside a part"); open = true
-                    case .data(let d): precondition(open, "data outside a part"); dataBytes += d.count
-                    case .partEnd: precondition(open, "a part ended that never started"); open = false
+                    case .partStart(let headers):
+                        precondition(!open, "a part started inside a part")
+                        open = true
+                        outcome.parts.append((headers, []))
+                    case .data(let d):
+                        precondition(open, "data outside a part")
+                        outcome.parts[outcome.parts.count - 1].1 += d
+                    case .partEnd:
+                        precondition(open, "a part ended that never started")
+                        open = false
                     }
                 }
-                offset += piece
             }
             try parser.finish()
+            outcome.accepted = true
         } catch {}
+        let dataBytes = outcome.parts.reduce(0) { $0 + $1.1.count }
         precondition(dataBytes <= body.count, "more data out than in")
+        return outcome
     }
 
     static func filename(_ bytes: [UInt8]) {
