@@ -27,12 +27,12 @@ for target in "${targets[@]}"; do
   mkdir -p "$work/corpus/$target"
   log="$work/$target.log"
   started=$SECONDS
-  # TOMLKit and ZIPFoundation leak a little on every call (fuzz/lsan.supp): suppressed, each
+  # TOMLKit and ZIPFoundation leak a little on every call (scripts/lsan.supp): suppressed, each
   # leak still costs libFuzzer a full leak scan, so these targets run without leak checks.
   leaks=1
   case "$target" in toml-config|zip|go-zip) leaks=0 ;; esac
   # Swift's own crash reporter would race libFuzzer's.
-  if SWIFT_BACKTRACE=enable=no LSAN_OPTIONS="suppressions=$PWD/fuzz/lsan.supp:print_suppressions=0" \
+  if SWIFT_BACKTRACE=enable=no LSAN_OPTIONS="suppressions=$PWD/scripts/lsan.supp:print_suppressions=0" \
      "$bin" "$target" "$work/corpus/$target" "fuzz/corpus/$target" -detect_leaks=$leaks \
        -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 \
        -artifact_prefix="$work/findings/$target-" -print_final_stats=1 >"$log" 2>&1; then
