@@ -56,6 +56,7 @@ public struct MetadataCopy: Sendable {
                 copied += rows.count
                 progress(table, copied, total)
             }
+            try await advanceIdentitySequences(of: table)
             reports.append(TableReport(table: table, source: total, target: try await count(table, in: target.reader)))
         }
         let wrong = reports.filter { $0.source != $0.target }
@@ -92,6 +93,25 @@ public struct MetadataCopy: Sendable {
                 }
                 try await db.insert(into: table).columns(columns.map(\.name)).values(values)
                     .ignoringConflicts().run()
+            }
+        }
+    }
+
+    /// Rows were copied with their ids, which PostgreSQL's identity sequences do not see: left
+    /// alone, the next insert (an activity event, say) would draw id 1 and collide. Each
+    /// sequence is moved past the largest copied id.
+    func advanceIdentitySequences(of table: String) async throws {
+        let identities = try await target.reader.raw("""
+            SELECT column_name FROM information_schema.columns
+            WHERE table_schema = current_schema() AND table_name = \(bind: table)
+              AND (is_identity = 'YES' OR column_default LIKE 'nextval(%')
+            """).all().map { try $0.decode(column: "column_name", as: String.self) }
+        for column in identities {
+            try await target.transaction { db in
+                try await db.raw("""
+                    SELECT setval(pg_get_serial_sequence(\(bind: table), \(bind: column)), m)
+                    FROM (SELECT MAX(\(ident: column)) AS m FROM \(ident: table)) AS copied WHERE m IS NOT NULL
+                    """).run()
             }
         }
     }

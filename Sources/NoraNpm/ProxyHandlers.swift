@@ -49,8 +49,17 @@ extension NpmRegistry {
             guard let source = NpmProxy.tarball(in: document, file: file) else {
                 throw NpmError(.notFound, "tarball '\(file.prefix(300))' of '\(name)' not found")
             }
-            entry = try await proxyCall(name) {
-                try await proxy.cache.immutable(key: key, expected: source.expected) { _ in UpstreamRequest(url: source.url) }
+            let upstream: @Sendable (Upstream) -> UpstreamRequest? = { _ in UpstreamRequest(url: source.url) }
+            if UpstreamBody.mayStream(request) {
+                // Tarballs may be large: a miss streams to this request while it is verified and stored.
+                switch try await proxyCall(name, {
+                    try await proxy.cache.immutableStream(key: key, expected: source.expected, request: upstream).settlingSmallObjects()
+                }) {
+                case .stored(let stored): entry = stored
+                case .streaming(let body): return body.response(contentType: "application/octet-stream")
+                }
+            } else {
+                entry = try await proxyCall(name) { try await proxy.cache.immutable(key: key, expected: source.expected, request: upstream) }
             }
         }
         return try await tarballResponse(entry.blob, request)

@@ -150,12 +150,12 @@ public struct PullThroughCache: Sendable {
         return entry
     }
 
-    private func rememberMissing(_ key: String) async throws {
+    func rememberMissing(_ key: String) async throws {
         try await services.index.rememberMissing(format: format, key: key, at: services.now())
     }
 
     /// A 404 from every upstream within the negative-cache time (`negativeTTL`).
-    private func recentlyMissing(_ key: String) async throws -> Bool {
+    func recentlyMissing(_ key: String) async throws -> Bool {
         guard policy.negativeTTL > 0, let since = try await services.index.missingSince(format: format, key: key) else { return false }
         return services.now() - since < policy.negativeTTL
     }

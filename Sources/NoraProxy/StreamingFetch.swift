@@ -28,6 +28,7 @@ extension PullThroughCache {
         if let entry = try await cached(key: key), try await services.store.stat(entry.blob.digest) != nil {
             return .stored(try await immutable(key: key, expected: nil) { _ in nil })
         }
+        if try await recentlyMissing(key) { throw ProxyError.notFound(key) }
         if services.offline { throw ProxyError.notCached(key) }
         let (results, promise) = AsyncStream<Result<CachedEntry, any Error>>.makeStream()
         let joined = await flights.join(key) {
@@ -44,6 +45,7 @@ extension PullThroughCache {
             return .streaming(UpstreamBody(cache: self, key: key, expected: expected, limit: maxSize, response: response,
                                            upstream: upstream, flight: flight, promise: promise))
         } catch {
+            if case ProxyError.notFound = error, policy.negativeTTL > 0 { try? await rememberMissing(key) }
             await flights.finished(key, flight)
             promise.yield(.failure(error))
             promise.finish()
@@ -123,7 +125,7 @@ public final class UpstreamBody: Sendable {
             promise.finish()
             return cache.recorded(entry)
         } catch {
-            cache.services.breaker.recordFailure(upstream.name)
+            if !(error is StorageError) { cache.services.breaker.recordFailure(upstream.name) }  // our disk, not theirs
             cache.services.metrics.request(format: cache.format, upstream: upstream.name, result: "error")
             await cache.flights.finished(key, flight)
             promise.yield(.failure(error))

@@ -42,6 +42,10 @@ extension PullThroughCache {
                     services.breaker.recordFailure(upstream.name)
                     failure = (.unavailable("\(upstream.name) answered \(response.status.code) for \(key)"), upstream)
                 }
+            } catch let error as StorageError {
+                // Our own store failed (full disk, I/O): not the upstream's fault, and the next
+                // upstream would meet the same store. The client hears it as it is (507, 500).
+                throw error
             } catch let error as ProxyError {
                 // The upstream answered, but with content that failed verification or was too large.
                 services.breaker.recordFailure(upstream.name)

@@ -30,6 +30,11 @@ public protocol BlobStore: Sendable {
     /// Every stored blob (with its size and last write time), in no particular order.
     func list(_ each: @Sendable (BlobInfo) async throws -> Void) async throws
 
+    /// Moves a blob out of the store (`nora verify --repair` does this with corrupt content)
+    /// to `quarantine/<alg>-<hex>-<unix time>`, where it is kept for inspection: never served,
+    /// listed or collected. Returns the quarantine key.
+    func quarantine(_ digest: Digest) async throws -> String
+
     // MARK: Resumable uploads
 
     /// Opens an empty upload area.

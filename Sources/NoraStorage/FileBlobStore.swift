@@ -71,6 +71,17 @@ public struct FileBlobStore: BlobStore {
         try await fs.removeItem(at: path(.blob(digest)), strategy: .platformDefault, recursively: false) > 0
     }
 
+    public func quarantine(_ digest: Digest) async throws -> String {
+        let key = "quarantine/\(digest.algorithm.rawValue)-\(digest.hex)-\(Clock.nowSeconds())"
+        try await fs.createDirectory(at: FilePath("\(root)/quarantine"), withIntermediateDirectories: true, permissions: nil)
+        do {
+            try await fs.moveItem(at: path(.blob(digest)), to: FilePath("\(root)/\(key)"))
+        } catch {
+            throw Self.mapped(error)
+        }
+        return key
+    }
+
     public func list(_ each: @Sendable (BlobInfo) async throws -> Void) async throws {
         for algorithm in Digest.Algorithm.allCases {
             let base = "\(root)/blobs/\(algorithm.rawValue)"
@@ -209,6 +220,9 @@ public struct FileBlobStore: BlobStore {
         try await fs.createDirectory(at: folder, withIntermediateDirectories: true, permissions: nil)
         let result = path(source).string.withCString { from in path(target).string.withCString { to in rename(from, to) } }
         guard result == 0 else { throw StorageError.io("rename into \(target.path) failed (errno \(errno))") }
+        // A committed upload keeps the time of its last append; the garbage collector's grace
+        // period counts from the moment the blob became visible, so say that it is now.
+        _ = path(target).string.withCString { utimensat(AT_FDCWD, $0, nil, 0) }
     }
 
     private func names(in folder: String) async throws -> [String] {

@@ -51,6 +51,11 @@ public struct ValidatingBlobStore: BlobStore {
         try await base.list(each)
     }
 
+    public func quarantine(_ digest: Digest) async throws -> String {
+        _ = try StorageKey.blob(digest)
+        return try await base.quarantine(digest)
+    }
+
     public func startUpload() async throws -> UploadID {
         let id = try await base.startUpload()
         _ = try StorageKey.upload(id)

@@ -39,9 +39,11 @@ public enum BlobStoreConformance {
         "uploadLimitAndCancel": uploadLimitAndCancel,
         "interruptedAppendKeepsOldSize": interruptedAppendKeepsOldSize,
         "listAndDelete": listAndDelete,
+        "quarantineMovesTheBlobOut": quarantineMovesTheBlobOut,
         "invalidKeysRefused": invalidKeysRefused,
         "sweepRemovesAbandonedUploads": sweepRemovesAbandonedUploads,
         "statReportsWriteTime": statReportsWriteTime,
+        "storingAgainRefreshesWriteTime": storingAgainRefreshesWriteTime,
     ]
 
     public static var names: [String] { checks.keys.sorted() }
@@ -237,6 +239,19 @@ public enum BlobStoreConformance {
         for d in digests.dropFirst() + [sha512] { try await s.store.delete(d) }
     }
 
+    /// `nora verify --repair` moves corrupt content aside: gone from the store, kept elsewhere.
+    static func quarantineMovesTheBlobOut(_ s: Subject) async throws {
+        let kept = try await s.store.put(Chunks([Array("kept".utf8)]), algorithm: .sha256, expected: nil, limit: nil).digest
+        let bad = try await s.store.put(Chunks([Array("to quarantine".utf8)]), algorithm: .sha256, expected: nil, limit: nil).digest
+        let key = try await s.store.quarantine(bad)
+        try expect(key.hasPrefix("quarantine/") && key.contains(bad.hex), "quarantine key \(key) does not name the blob")
+        try expect(try await s.store.stat(bad) == nil, "a quarantined blob is still in the store")
+        try expect(!Set(try await listAll(s.store)).contains(bad), "a quarantined blob is still listed")
+        try expect(try await s.store.stat(kept) != nil, "quarantine touched another blob")
+        try await expectError(StorageError.self, "quarantine of an absent blob") { _ = try await s.store.quarantine(bad) }
+        try await s.store.delete(kept)
+    }
+
     static func invalidKeysRefused(_ s: Subject) async throws {
         for bad in ["", "/abs", "a/../b", "..", "a/./b", "a//b", "a\\b", "a\u{0}b", "tab\there", "é", String(repeating: "x", count: 2000)] {
             try await expectError(StorageError.self, "key \(bad.debugDescription)") { _ = try StorageKey(validating: bad) }
@@ -268,6 +283,26 @@ public enum BlobStoreConformance {
         try await s.store.list { entry in if entry.digest == info.digest { listed.withLockedValue { $0 = entry.modifiedAt } } }
         try expect(listed.withLockedValue { $0 } != nil, "list gives no modification time")
         try await s.store.delete(info.digest)
+    }
+
+    /// Content stored again must look freshly written: otherwise an old orphan blob that a
+    /// client has just uploaded again (and will name in a row a moment later) is past the
+    /// garbage collector's grace period and may be deleted under it.
+    static func storingAgainRefreshesWriteTime(_ s: Subject) async throws {
+        let content = Array("stored twice".utf8)
+        let first = try await s.store.put(Chunks([content]), algorithm: .sha256, expected: nil, limit: nil)
+        let before = try await s.store.stat(first.digest)?.modifiedAt ?? 0
+        try await Task.sleep(for: .milliseconds(1_100))  // write times have one-second resolution
+        _ = try await s.store.put(Chunks([content]), algorithm: .sha256, expected: first.digest, limit: nil)
+        let afterPut = try await s.store.stat(first.digest)?.modifiedAt ?? 0
+        try expect(afterPut > before, "storing again kept the old write time \(before) (now \(afterPut))")
+        try await Task.sleep(for: .milliseconds(1_100))
+        let id = try await s.store.startUpload()
+        _ = try await s.store.append(Chunks([content]), to: id, limit: nil)
+        _ = try await s.store.commit(id, expected: first.digest)
+        let afterCommit = try await s.store.stat(first.digest)?.modifiedAt ?? 0
+        try expect(afterCommit > afterPut, "committing an upload of stored content kept the old write time")
+        try await s.store.delete(first.digest)
     }
 
     // MARK: Helpers

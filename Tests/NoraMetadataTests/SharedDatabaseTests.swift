@@ -1,4 +1,5 @@
 import Foundation
+import NoraCore
 import NoraMetadata
 import NoraMetadataTesting
 import SQLKit
@@ -35,6 +36,27 @@ import Testing
         try await withDatabase { db in
             #expect(db.dialect == (TestDatabase.isPostgres ? .postgres : .sqlite))
             #expect(!db.location.contains("***") || TestDatabase.serverURL?.contains(":") == true)
+        }
+    }
+
+    /// PostgreSQL's text cannot hold U+0000: such a write is a client's bad request there, and
+    /// nothing of its transaction stays. SQLite stores it.
+    @Test func nulInTextIsABadRequestWhereItCannotBeStored() async throws {
+        try await withDatabase { db in
+            try await db.migrate([itemsMigration])
+            let write = {
+                try await db.transaction { sql in
+                    try await sql.insert(into: "items").columns("name", "value").values(SQLBind("kept"), SQLBind(1)).run()
+                    try await sql.insert(into: "items").columns("name", "value").values(SQLBind("a\u{0}b"), SQLBind(2)).run()
+                }
+            }
+            if TestDatabase.isPostgres {
+                await #expect { try await write() } throws: { ($0 as? AppError)?.kind == .badRequest }
+                #expect(try await rowCount(db.reader, "items") == 0)
+            } else {
+                try await write()
+                #expect(try await rowCount(db.reader, "items") == 2)
+            }
         }
     }
 

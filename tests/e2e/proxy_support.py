@@ -32,6 +32,14 @@ def blob_bytes(server: Nora) -> set[bytes]:
 
 
 @dataclass
+class GatedBody:
+    """A body whose first half is sent at once and the rest only once `gate` is set: while it
+    waits, a client of a streaming proxy must already hold some of the bytes."""
+    data: bytes
+    gate: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass
 class FakeUpstream:
     """A tiny HTTP server on a free loopback port: `routes` maps a path to (status, headers, body)
     or to a callable returning that; every request path is counted in `hits`."""
@@ -52,8 +60,17 @@ class FakeUpstream:
                 self.send_response(status)
                 for k, v in headers.items():
                     self.send_header(k, v)
+                gated = body if isinstance(body, GatedBody) else None
+                if gated:
+                    body = gated.data
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
+                if gated:
+                    half = len(body) // 2
+                    self.wfile.write(body[:half])
+                    self.wfile.flush()
+                    gated.gate.wait(60)
+                    body = body[half:]
                 self.wfile.write(body)
 
             def log_message(self, *args):  # quiet

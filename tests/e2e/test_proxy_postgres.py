@@ -7,6 +7,8 @@ import hashlib
 import time
 
 import postgres_support
+from oci_proxy_support import distribution, proxy_nora, stop_distribution
+from oci_support import OciLayout, oci_image, skopeo  # noqa: F401  (fixtures)
 from proxy_support import FakeUpstream, proxy_env
 
 
@@ -32,4 +34,30 @@ def test_proxy_rows_on_postgresql(nora_factory, tmp_path):
             assert fake.hits[path] == 2
             proxy.terminate()
     finally:
+        postgres_support.stop(tmp_path / "pg")
+
+
+def test_oci_pull_through_on_postgresql(nora_factory, skopeo, oci_image, tmp_path):  # noqa: F811
+    """skopeo pulls an image through a nora proxy whose rows live in PostgreSQL; the second
+    pull comes from the cache, GC keeps what the cached manifest names, the tag is listed."""
+    upstream = distribution(tmp_path / "upstream")
+    url = postgres_support.start(tmp_path / "pg")
+    try:
+        skopeo.copy(oci_image.ref, f"docker://{upstream.host}/team/pg:v1")
+        proxy = proxy_nora(nora_factory, upstream.base, NORA_DATABASE_URL=url)
+        skopeo.copy(f"docker://{proxy.host}/team/pg:v1", f"oci:{tmp_path / 'pull1'}:v1")
+        gc = proxy.server.nora("gc", "--grace", "0")
+        assert gc.returncode == 0, gc.stderr + gc.stdout
+        stop_distribution(upstream)
+        skopeo.copy(f"docker://{proxy.host}/team/pg:v1", f"oci:{tmp_path / 'pull2'}:v1")
+        for pulled in ("pull1", "pull2"):
+            layout = OciLayout(tmp_path / pulled)
+            layout.check_blobs()
+            assert layout.manifest_bytes("v1") == oci_image.manifest_bytes
+            for digest, original in zip(oci_image.layer_digests, oci_image.layer_bytes()):
+                assert layout.blob(digest) == original
+        assert proxy.http().get("/v2/team/pg/tags/list").json()["tags"] == ["v1"]
+        proxy.server.terminate()
+    finally:
+        stop_distribution(upstream)
         postgres_support.stop(tmp_path / "pg")

@@ -17,6 +17,7 @@ import base64
 import hashlib
 import itertools
 import json
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -290,6 +291,17 @@ def test_migrate_database_moves_a_sqlite_registry_to_postgres(postgres, nora_fac
     assert OciHttp(grown.base).get("/v2/team/moved/manifests/v1").content == manifest
     # The signing key moved too: the database is the one the replicas share from now on.
     assert postgres_support.psql(target.replace("?sslmode=disable", ""), "SELECT count(*) FROM nora_secrets") == "1"
+    # Ids were copied with the rows; new rows (activity events have identity ids) still insert.
+    r = session().put(f"{grown.base}/npm/moved-pkg", data=json.dumps(npm_publish_body("moved-pkg", "1.2.0")),
+                      headers={"Content-Type": "application/json"}, timeout=60)
+    assert r.status_code == 201, r.text
+    deadline = time.monotonic() + 20  # the activity log is written about once a second
+    while True:
+        events = session().get(f"{grown.base}/api/activity?format=npm", timeout=30).json()["items"]
+        if any(e.get("version") == "1.2.0" for e in events) or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert any(e.get("version") == "1.2.0" for e in events), events
 
 
 def test_migrate_storage_moves_a_folder_registry_to_s3(s3_server, nora_factory, tmp_path):

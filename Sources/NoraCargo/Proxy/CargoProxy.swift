@@ -25,22 +25,25 @@ struct CargoProxy: Sendable {
         }
     }
 
-    /// The `.crate` of `version`, verified against the `cksum` of its index line.
-    func crate(_ name: String, _ version: String) async throws -> CachedEntry {
+    /// The `.crate` of `version`, verified against the `cksum` of its index line; with
+    /// `streaming`, a miss comes back as the upstream's body, forwarded while it is stored.
+    func crate(_ name: String, _ version: String, streaming: Bool = false) async throws -> PullThroughCache.ImmutableSource {
         let key = "crate/\(name.lowercased())/\(version)"
         if let cached = try await cache.cached(key: key), try await cache.services.store.stat(cached.blob.digest) != nil {
-            return try await cache.immutable(key: key, expected: nil) { _ in nil }
+            return .stored(try await cache.immutable(key: key, expected: nil) { _ in nil })
         }
         let index = try await indexFile(name.lowercased())
         guard let line = Self.line(in: Array(try await cache.read(index).readableBytesView), version: version),
               let cksum = line.cksum, let digest = try? Digest(algorithm: .sha256, hex: cksum.lowercased())
         else { throw ProxyError.notFound("\(name) \(version)") }
         let exactName = line.name ?? name
-        return try await cache.immutable(key: key, expected: .native(digest)) { upstream in
+        let request: @Sendable (Upstream) -> UpstreamRequest? = { upstream in
             UpstreamRequest(url: Self.isCratesIO(upstream)
                 ? "https://static.crates.io/crates/\(exactName)/\(exactName)-\(version).crate"
                 : upstream.url("/api/v1/crates/\(exactName)/\(version)/download"))
         }
+        if streaming { return try await cache.immutableStream(key: key, expected: .native(digest), request: request).settlingSmallObjects() }
+        return .stored(try await cache.immutable(key: key, expected: .native(digest), request: request))
     }
 
     struct Line: Decodable {
@@ -72,7 +75,16 @@ extension CargoRegistry {
     }
 
     func proxiedDownload(_ name: String, _ version: String, _ request: Request, proxy: CargoProxy) async throws -> Response {
-        let entry = try await proxyCall("crate '\(name)' has no version \(version.prefix(80))") { try await proxy.crate(name, version) }
+        let source = try await proxyCall("crate '\(name)' has no version \(version.prefix(80))") {
+            try await proxy.crate(name, version, streaming: UpstreamBody.mayStream(request))
+        }
+        let entry: CachedEntry
+        switch source {
+        case .stored(let stored): entry = stored
+        case .streaming(let body):
+            return body.response(contentType: "application/gzip",
+                                 cacheControl: authRequired ? "private, max-age=31536000, immutable" : "public, max-age=31536000, immutable")
+        }
         let etag = EntityTag.quoted(entry.blob.digest.hex)
         let headers: HTTPFields = [.contentType: "application/gzip", .eTag: etag,
                                    .cacheControl: authRequired ? "private, max-age=31536000, immutable" : "public, max-age=31536000, immutable"]

@@ -58,12 +58,12 @@ extension GoRegistry {
         guard let path = PercentEncoding.decode(raw) else { throw GoError(.invalidRequest, "malformed percent-encoding in the path") }
         let entry: CachedEntry
         do {
-            if case .file(_, _, .zip) = route, request.method == .get, request.headers[.range] == nil {
+            if case .file(_, _, .zip) = route, UpstreamBody.mayStream(request) {
                 // Zips may be large: a miss streams to this request while it is stored.
                 let source = try await proxy.zipCache.immutableStream(key: path, expected: nil) { UpstreamRequest(url: $0.url("/" + path)) }
                 switch source {
                 case .stored(let stored): entry = stored
-                case .streaming(let body): return Self.streamed(body)
+                case .streaming(let body): return body.response(contentType: "application/zip")
                 }
             } else {
                 entry = try await proxy.entry(for: route, path: path)
@@ -82,15 +82,6 @@ extension GoRegistry {
         }
         if let warning = entry.warning { headers[.warning] = warning }
         return try await BlobResponse.make(store: store, blob: entry.blob, request: request, headers: headers)
-    }
-
-    private static func streamed(_ body: UpstreamBody) -> Response {
-        var headers: HTTPFields = [.contentType: "application/zip", .cacheControl: "public, max-age=31536000, immutable"]
-        if let size = body.size { headers[.contentLength] = String(size) }
-        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            try await body.stream { chunk in try await writer.write(chunk) }
-            try await writer.finish(nil)
-        })
     }
 
     private static func proxiedType(_ route: GoRoute, _ entry: CachedEntry) -> String {

@@ -27,11 +27,13 @@ struct MavenProxy: Sendable {
         try await cache.document(key: "doc/\(path)", maxSize: 16 * 1024 * 1024) { UpstreamRequest(url: $0.url("/" + path)) }
     }
 
-    func file(_ file: MavenFile) async throws -> CachedEntry {
-        if file.isPlainSnapshot { return try await document(file.path) }
+    /// An artifact file, verified against the upstream's `.sha1` when there is one; with
+    /// `streaming`, a miss comes back as the upstream's body, forwarded while it is stored.
+    func file(_ file: MavenFile, streaming: Bool = false) async throws -> PullThroughCache.ImmutableSource {
+        if file.isPlainSnapshot { return .stored(try await document(file.path)) }
         let key = "file/\(file.path)"
         if let cached = try await cache.cached(key: key), try await cache.services.store.stat(cached.blob.digest) != nil {
-            return try await cache.immutable(key: key, expected: nil) { _ in nil }
+            return .stored(try await cache.immutable(key: key, expected: nil) { _ in nil })
         }
         var expected: ExpectedDigest?
         if verify {
@@ -45,7 +47,9 @@ struct MavenProxy: Sendable {
                 expected = nil  // an upstream without checksum files: stored as sent
             }
         }
-        return try await cache.immutable(key: key, expected: expected) { UpstreamRequest(url: $0.url("/" + file.path)) }
+        let request: @Sendable (Upstream) -> UpstreamRequest? = { UpstreamRequest(url: $0.url("/" + file.path)) }
+        if streaming { return try await cache.immutableStream(key: key, expected: expected, request: request).settlingSmallObjects() }
+        return .stored(try await cache.immutable(key: key, expected: expected, request: request))
     }
 }
 
@@ -78,7 +82,14 @@ extension MavenRegistry {
         guard let proxy, let path = target.path?.path else { throw MavenError(.notFound, "\(target.displayPath) not found") }
         let entry: CachedEntry
         do {
-            if case .file(let file) = target.route { entry = try await proxy.file(file) } else { entry = try await proxy.document(path) }
+            if case .file(let file) = target.route {
+                switch try await proxy.file(file, streaming: UpstreamBody.mayStream(request)) {
+                case .stored(let stored): entry = stored
+                case .streaming(let body): return body.response(contentType: MediaType.forFile(file.fileName), cacheControl: "no-cache")
+                }
+            } else {
+                entry = try await proxy.document(path)
+            }
         } catch let error as ProxyError {
             switch error {
             case .notFound, .notCached: throw MavenError(.notFound, "\(target.displayPath) not found")

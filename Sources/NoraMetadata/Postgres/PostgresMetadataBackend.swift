@@ -64,6 +64,10 @@ final class PostgresMetadataBackend: Sendable {
                 // Jittered, growing pause so the losers of a race do not collide again in step.
                 let ceiling = min(5 << min(attempt, 6), 250)
                 try await Task.sleep(for: .milliseconds(Int.random(in: 1...ceiling)))
+            } catch let error where Self.isUnstorableText(error) {
+                // SQLite stores any string; PostgreSQL's text cannot hold U+0000. A client
+                // that sent one gets a clear refusal, not an internal error.
+                throw AppError(.badRequest, "text containing a NUL character (U+0000) cannot be stored")
             }
         }
     }
@@ -109,6 +113,14 @@ final class PostgresMetadataBackend: Sendable {
             _ = try? await db.raw("SELECT pg_advisory_unlock(hashtextextended(\(bind: key), 0))").run()
             throw error
         }
+    }
+
+    /// SQLSTATEs of text PostgreSQL cannot hold: a NUL byte, a `\u0000` JSON escape.
+    static let unstorableTextStates: Set<String> = ["22021", "22P05"]
+
+    static func isUnstorableText(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] else { return false }
+        return unstorableTextStates.contains(state)
     }
 
     static func isRetryable(_ error: any Error) -> Bool {

@@ -38,11 +38,11 @@ extension PyPIRegistry {
             }
             // A plain GET of a file (pip) gets the bytes while they are verified and stored;
             // HEAD and Range (uv) need the complete file first.
-            if !isMetadata, request.method == .get, request.headers[.range] == nil {
-                let source = try await proxyCall(project) { try await proxy.fileStream(project, file) }
+            if !isMetadata, UpstreamBody.mayStream(request) {
+                let source = try await proxyCall(project) { try await proxy.fileStream(project, file).settlingSmallObjects() }
                 switch source {
                 case .stored(let stored): entry = stored
-                case .streaming(let body): return Self.streamed(body, contentType: MediaType.forFile(filename))
+                case .streaming(let body): return body.response(contentType: MediaType.forFile(filename))
                 }
             } else {
                 entry = try await proxyCall(project) {
@@ -59,17 +59,6 @@ extension PyPIRegistry {
             .contentType: isMetadata ? "text/plain; charset=utf-8" : MediaType.forFile(filename), .eTag: etag,
             .cacheControl: "max-age=31536000, immutable",
         ])
-    }
-
-    /// A 200 whose body arrives from the upstream as it is stored; a verification failure
-    /// after the last chunk cuts the transfer short (the client never sees it complete).
-    static func streamed(_ body: UpstreamBody, contentType: String) -> Response {
-        var headers: HTTPFields = [.contentType: contentType, .cacheControl: "max-age=31536000, immutable"]
-        if let size = body.size { headers[.contentLength] = String(size) }
-        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            try await body.stream { chunk in try await writer.write(chunk) }
-            try await writer.finish(nil)
-        })
     }
 
     /// "Not found upstream" is PyPI's own 404; other failures are 502/504 in PyPI's shape.

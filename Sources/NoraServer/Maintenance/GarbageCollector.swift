@@ -50,8 +50,8 @@ public struct GarbageCollector: Sendable {
             if let written = info.modifiedAt, written > cutoff { return }
             await candidates.add(info)
         }
-        for info in await candidates.items {
-            if !dryRun { try await store.delete(info.digest) }
+        let removed = dryRun ? await candidates.items : try await sweep(await candidates.items, cutoff: cutoff)
+        for info in removed {
             report.removedBlobs.append(info.digest)
             report.freedBytes += info.size
         }
@@ -65,6 +65,36 @@ public struct GarbageCollector: Sendable {
             "freed_bytes": .stringConvertible(report.freedBytes), "pruned_links": .stringConvertible(report.prunedLinks),
         ])
         return report
+    }
+
+    /// Requests in flight while sweeping: on S3 each candidate costs two round trips.
+    static let sweepConcurrency = 8
+
+    /// Deletes the candidates that are still old, a few at a time; returns those removed.
+    ///
+    /// The listing is a moment old: a client may have stored a candidate's content again
+    /// since (which makes it look freshly written) and be about to name it in a row, so each
+    /// one's write time is read again just before it goes.
+    func sweep(_ candidates: [BlobInfo], cutoff: Int64) async throws -> [BlobInfo] {
+        try await withThrowingTaskGroup(of: BlobInfo?.self) { group in
+            var removed: [BlobInfo] = [], next = candidates.startIndex
+            func startOne() {
+                guard next < candidates.endIndex else { return }
+                let info = candidates[next]
+                next += 1
+                group.addTask {
+                    guard let current = try await store.stat(info.digest), (current.modifiedAt ?? Int64.min) <= cutoff else { return nil }
+                    try await store.delete(info.digest)
+                    return info
+                }
+            }
+            for _ in 0..<Self.sweepConcurrency { startOne() }
+            while let result = try await group.next() {
+                if let result { removed.append(result) }
+                startOne()
+            }
+            return removed
+        }
     }
 
     /// Digests named by any reference column. In a dry run the orphan links were not

@@ -20,6 +20,12 @@ public struct StoreVerifier: Sendable {
         /// What names the artifact: `package@version`, a path, a repository.
         public let artifact: String
         public let detail: String
+        /// The table of the row the finding is about, and the values of its naming columns
+        /// (what `--repair` needs to remove it; not part of the JSON report).
+        var table = ""
+        var names: [String] = []
+
+        enum CodingKeys: String, CodingKey { case kind, digest, format, artifact, detail }
     }
 
     public struct Report: Sendable, Encodable {
@@ -60,7 +66,7 @@ public struct StoreVerifier: Sendable {
         self.db = db; self.store = store; self.concurrency = max(1, concurrency)
     }
 
-    struct Row: Sendable { let source: BlobReferenceColumn; let artifact: String; let size: Int64? }
+    struct Row: Sendable { let source: BlobReferenceColumn; let artifact: String; let names: [String]; let size: Int64? }
 
     public func run(graceSeconds: Int64, now: Int64 = Clock.nowSeconds(), progress: Progress? = nil) async throws -> Report {
         var report = Report()
@@ -86,14 +92,16 @@ public struct StoreVerifier: Sendable {
                     report.problems.append(Finding(kind: .corrupt, digest: name, format: "-", artifact: "(no row)", detail: detail))
                 }
                 for row in named {
-                    report.problems.append(Finding(kind: .corrupt, digest: name, format: row.source.format, artifact: row.artifact, detail: detail))
+                    report.problems.append(Finding(kind: .corrupt, digest: name, format: row.source.format, artifact: row.artifact, detail: detail,
+                                                   table: row.source.table, names: row.names))
                 }
                 continue
             }
             for row in named {
                 if let size = row.size, size != info.size {
                     report.problems.append(Finding(kind: .wrongSize, digest: name, format: row.source.format, artifact: row.artifact,
-                                                   detail: "the row records \(size) bytes, the store holds \(info.size)"))
+                                                   detail: "the row records \(size) bytes, the store holds \(info.size)",
+                                                   table: row.source.table, names: row.names))
                 }
             }
             if named.isEmpty, let written = info.modifiedAt, written <= now - graceSeconds {
@@ -104,7 +112,8 @@ public struct StoreVerifier: Sendable {
         for (digest, named) in rows.sorted(by: { $0.key < $1.key }) where present[digest] == nil {
             for row in named {
                 report.problems.append(Finding(kind: .missing, digest: digest, format: row.source.format, artifact: row.artifact,
-                                               detail: "named in \(row.source.table).\(row.source.column), not in the store"))
+                                               detail: "named in \(row.source.table).\(row.source.column), not in the store",
+                                               table: row.source.table, names: row.names))
             }
         }
         return report
@@ -122,7 +131,7 @@ public struct StoreVerifier: Sendable {
                 let digest = try row.decode(column: source.column, as: String.self)
                 let names = try source.names.map { try row.decode(column: $0, as: String.self) }
                 let size = try source.size.map { try row.decode(column: $0, as: Int64.self) }
-                rows[digest, default: []].append(Row(source: source, artifact: Self.artifact(names, table: source.table), size: size))
+                rows[digest, default: []].append(Row(source: source, artifact: Self.artifact(names, table: source.table), names: names, size: size))
             }
         }
         return rows

@@ -45,13 +45,27 @@ public final class S3BlobStore: BlobStore {
         }
         let target = Self.blobKey(digest)
         if writer.size <= Int64(S3ObjectWriter.partSize), let whole = writer.singlePart {
-            try await client.put(target, whole, ifAbsent: true)
+            if try await !client.put(target, whole, ifAbsent: true) { await refreshWriteTime(target, size: size) }
         } else {
             try await writer.finish()
-            if try await client.head(target) == nil { try await client.copy(from: writer.key, to: target, size: size) }
+            if try await client.head(target) == nil {
+                try await client.copy(from: writer.key, to: target, size: size)
+            } else {
+                await refreshWriteTime(target, size: size)
+            }
             try await client.delete(writer.key)
         }
         return BlobInfo(digest: digest, size: size, modifiedAt: Clock.nowSeconds())
+    }
+
+    /// The content was there already; make it look freshly written so that the garbage
+    /// collector's grace period covers the row about to name it. The bytes are stored either
+    /// way, so a failed refresh (two writers touching at once may be refused) does not fail
+    /// the write: it is tried twice, then the old write time stays.
+    func refreshWriteTime(_ key: String, size: Int64) async {
+        for _ in 0..<2 {
+            if (try? await client.touch(key, size: size)) != nil { return }
+        }
     }
 
     public func stat(_ digest: Digest) async throws -> BlobInfo? {
@@ -72,6 +86,14 @@ public final class S3BlobStore: BlobStore {
         guard try await client.head(Self.blobKey(digest)) != nil else { return false }
         try await client.delete(Self.blobKey(digest))
         return true
+    }
+
+    public func quarantine(_ digest: Digest) async throws -> String {
+        guard let info = try await client.head(Self.blobKey(digest)) else { throw StorageError.notFound }
+        let key = "quarantine/\(digest.algorithm.rawValue)-\(digest.hex)-\(Clock.nowSeconds())"
+        try await client.copy(from: Self.blobKey(digest), to: key, size: info.size)
+        try await client.delete(Self.blobKey(digest))
+        return key
     }
 
     public func list(_ each: @Sendable (BlobInfo) async throws -> Void) async throws {

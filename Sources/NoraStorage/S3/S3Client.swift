@@ -99,11 +99,18 @@ public final class S3Client: Sendable {
 
     /// Server-side copy of one object (of `size` bytes) to another key: one CopyObject up to
     /// `singleCopyLimit`, else a multipart upload whose parts are ranges of the source.
+    /// Gives `key` a new write time by copying it onto itself (S3 has no touch; a self-copy
+    /// must replace the metadata to be allowed). The garbage collector reads that time.
+    public func touch(_ key: String, size: Int64) async throws {
+        try await copy(from: key, to: key, size: size)
+    }
+
     public func copy(from source: String, to target: String, size: Int64,
                      singleCopyLimit: Int64 = largestSingleCopy, partSize: Int64 = copyPartSize) async throws {
         let copySource = ("x-amz-copy-source", SigV4Signer.encodePath(endpoint.path(source)))
         guard size > singleCopyLimit else {
-            let xml = try await Self.text(try await send("PUT", key: target, headers: [copySource], accept: [200]))
+            let headers = source == target ? [copySource, ("x-amz-metadata-directive", "REPLACE")] : [copySource]
+            let xml = try await Self.text(try await send("PUT", key: target, headers: headers, accept: [200]))
             if xml.contains("<Error>") { throw Self.failure(200, xml) }
             return
         }
