@@ -52,6 +52,8 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
         ]),
         .target(name: "NoraStorageConformance", dependencies: [
             "NoraCore", "NoraStorage",
@@ -151,6 +153,16 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
+        // Operations behind the CLI (`nora mirror`): input-file parsing in plain types, and a
+        // client that drives a server's pull-through caches.
+        .target(name: "NoraOperations", dependencies: [
+            "NoraCore", "NoraProxy", "NoraGo", "NoraMaven",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .target(name: "NoraWeb", dependencies: [
             "NoraCore", "NoraMetadata", "NoraAuth",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -182,7 +194,7 @@ let package = Package(
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .executableTarget(name: "nora", dependencies: [
-            "NoraCore", "NoraServer", "NoraAuth", "NoraMetadata", "NoraGo", "NoraPyPI", "NoraStorage", "NoraWeb", "NoraProxy", "NoraOCI",
+            "NoraCore", "NoraServer", "NoraAuth", "NoraMetadata", "NoraGo", "NoraPyPI", "NoraStorage", "NoraWeb", "NoraProxy", "NoraOCI", "NoraOperations",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -206,6 +218,9 @@ let package = Package(
             "NoraProxy", "NoraCore", "NoraStorage", "NoraMetadata",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ]),
+        .testTarget(name: "NoraOperationsTests", dependencies: [
+            "NoraOperations", "NoraCore", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "NoraArchiveTests", dependencies: ["NoraArchive", "NoraCore"]),
         .testTarget(name: "NoraWebTests", dependencies: [

@@ -38,6 +38,8 @@ import time
 import urllib.parse
 import zipfile
 
+import workloads_perf  # workload 17 (issue 17), in its own file
+
 MiB = 1 << 20
 FULL = os.environ.get("BENCH_FULL", "") == "1"
 
@@ -78,7 +80,7 @@ SIZES = {
     "startup_runs": _env_int("BENCH_STARTUP_RUNS", 5, 5),
     "pypiserver_workers": _env_int("BENCH_PYPISERVER_WORKERS", os.cpu_count() or 1, os.cpu_count() or 1),
 }
-WORKLOADS = os.environ.get("BENCH_WORKLOADS", "1,2,3,4,5,6,7")
+WORKLOADS = os.environ.get("BENCH_WORKLOADS", "1,2,3,4,5,6,7,17")
 WORKLOADS = {int(x) for x in WORKLOADS.split(",") if x.strip()}
 ACCESS_LOG = os.environ.get("BENCH_ACCESS_LOG", "") == "1"
 
@@ -1258,6 +1260,10 @@ class Bench:
                 measure("Cargo sparse index file", "/cargo/index/be/nc/benchgrow", {}, n)
         h.close()
 
+    def w17_perf(self):
+        """Issue 17's rows: bench/workloads_perf.py."""
+        workloads_perf.w17(self, sys.modules[__name__])
+
     def w7_catalog(self):
         n = SIZES["catalog_repos"]
         for srv in (self.nora, self.dist):
@@ -1636,6 +1642,18 @@ def write_report(path, info, started, finished, markdown_tables):
         f.write("\n".join(lines))
 
 
+# Workloads of later issues live in their own modules (bench/workloads_*.py) and run only when
+# BENCH_WORKLOADS names them: 13 proxy, 14 S3 and replicas, 15 web UI. They import this module
+# as `bench`, so register it under that name first (one ROWS list, not a second copy).
+sys.modules.setdefault("bench", sys.modules[__name__])
+import workloads_proxy  # noqa: E402
+import workloads_scale  # noqa: E402
+import workloads_ui  # noqa: E402
+Bench.w13_proxy = workloads_proxy.w13_proxy
+Bench.w14_scale = workloads_scale.w14_scale
+Bench.w15_ui = workloads_ui.w15_ui
+
+
 def main():
     import argparse
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -1669,7 +1687,9 @@ def main():
                 failures.append(f"6 start-up: {e}")
         bench.start_servers()
         steps = [(1, bench.w1_blobs), (2, bench.w2_manifest), (3, bench.w3_pypi), (4, bench.w4_npm),
-                 (5, bench.w5_raw), (6, bench.w6_memory), (7, bench.w7_growth), (7, bench.w7_catalog)]
+                 (5, bench.w5_raw), (6, bench.w6_memory), (7, bench.w7_growth), (7, bench.w7_catalog),
+                 (13, bench.w13_proxy), (14, bench.w14_scale), (15, bench.w15_ui),
+                 (17, bench.w17_perf)]
         for number, step in steps:
             if number not in WORKLOADS:
                 continue

@@ -25,6 +25,7 @@ command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v nginx >/dev/null || need+=(nginx)
 command -v wrk >/dev/null || need+=(wrk)
 command -v curl >/dev/null || need+=(curl)
+command -v stress-ng >/dev/null || need+=(stress-ng)  # workload 17: a CPU hog beside the readers
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -42,6 +43,19 @@ if ! "$VENV/bin/python" -c "import pypiserver, gunicorn, gevent, watchdog" >/dev
   env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null "$VENV/bin/pip" install -q --disable-pip-version-check \
     pypiserver gunicorn gevent watchdog
 fi
+
+# workloads 14 and 15 (issues 14, 15): moto's S3 server and boto3 in the same venv, and a
+# throwaway PostgreSQL (Debian's server, started by tests/e2e/postgres_support.py)
+case ",${BENCH_WORKLOADS:-}," in
+  *,14,*|*,15,*)
+    if ! "$VENV/bin/python" -c "import moto, boto3" >/dev/null 2>&1 || [ ! -x "$VENV/bin/moto_server" ]; then
+      echo "installing moto[server] and boto3 into $VENV"
+      env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null "$VENV/bin/pip" install -q --disable-pip-version-check \
+        'moto[server]' boto3
+    fi
+    QUIET=1 "$ROOT/scripts/install-postgres-clients.sh"
+    ;;
+esac
 
 # ---- 2. nora
 if [ -z "${NORA_BIN:-}" ]; then

@@ -4,23 +4,23 @@ import Foundation
 /// the plugin entries of a client's group metadata): elements, text, entities, comments,
 /// CDATA and processing instructions; attributes are skipped, namespaces ignored.
 /// A malformed document yields nil; nothing here needs more than a best-effort read.
-struct MiniXML: Equatable, Sendable {
-    let name: String
-    var text: String = ""
-    var children: [MiniXML] = []
+public struct MiniXML: Equatable, Sendable {
+    public let name: String
+    public var text: String = ""
+    public var children: [MiniXML] = []
 
     /// The first child named `name`.
-    func child(_ name: String) -> MiniXML? { children.first { $0.name == name } }
-    func all(_ name: String) -> [MiniXML] { children.filter { $0.name == name } }
+    public func child(_ name: String) -> MiniXML? { children.first { $0.name == name } }
+    public func all(_ name: String) -> [MiniXML] { children.filter { $0.name == name } }
     /// Follows a path of child names (`build/plugins`).
-    func at(_ path: String) -> MiniXML? {
+    public func at(_ path: String) -> MiniXML? {
         var node: MiniXML? = self
         for part in path.split(separator: "/") { node = node?.child(String(part)) }
         return node
     }
-    var trimmedText: String { text.trimmingCharacters(in: .whitespacesAndNewlines) }
+    public var trimmedText: String { text.trimmingCharacters(in: .whitespacesAndNewlines) }
 
-    static func parse(_ bytes: [UInt8]) -> MiniXML? {
+    public static func parse(_ bytes: [UInt8]) -> MiniXML? {
         var parser = Parser(bytes: bytes)
         return parser.document()
     }

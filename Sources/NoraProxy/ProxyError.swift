@@ -9,6 +9,9 @@ public enum ProxyError: Error, Sendable, Equatable, CustomStringConvertible {
     case notCached(String)
     /// Upstreams failed (connection, 5xx, open circuit) and nothing is cached.
     case unavailable(String)
+    /// An upstream refused the credentials sent (401): a registry token may have expired,
+    /// so a format that obtains tokens can get a fresh one and ask again.
+    case unauthorized(String)
     /// An upstream did not answer in time and nothing is cached.
     case timedOut(String)
     /// What an upstream sent did not match the digest its metadata promised; nothing was stored.
@@ -21,6 +24,7 @@ public enum ProxyError: Error, Sendable, Equatable, CustomStringConvertible {
         case .notFound(let what): "\(what) not found upstream"
         case .notCached(let what): "\(what) is not cached and the registry is offline (NORA_OFFLINE)"
         case .unavailable(let why): "upstream unavailable: \(why)"
+        case .unauthorized(let why): "upstream refused the credentials: \(why)"
         case .timedOut(let why): "upstream timed out: \(why)"
         case .digestMismatch(let expected, let actual): "upstream content does not match its digest: expected \(expected), got \(actual)"
         case .tooLarge(let limit): "upstream content exceeds \(limit) bytes"
@@ -31,7 +35,7 @@ public enum ProxyError: Error, Sendable, Equatable, CustomStringConvertible {
     public var appError: AppError {
         switch self {
         case .notFound, .notCached: AppError(.notFound, description)
-        case .unavailable, .digestMismatch, .tooLarge: AppError(.badGateway, description)
+        case .unavailable, .unauthorized, .digestMismatch, .tooLarge: AppError(.badGateway, description)
         case .timedOut: AppError(.gatewayTimeout, description)
         }
     }

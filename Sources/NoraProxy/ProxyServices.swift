@@ -44,8 +44,10 @@ public final class ProxyServices: Sendable {
 
     /// Counts one proxied request in `nora_proxy_requests_total` (for formats that fetch some
     /// objects themselves, as OCI does its manifests).
-    public func record(format: String, upstream: String, result: String) {
+    /// `immutable`: content by digest (OCI blobs), as opposed to metadata such as a tag's manifest.
+    public func record(format: String, upstream: String, result: String, immutable: Bool = false) {
         metrics.request(format: format, upstream: upstream, result: result)
+        if result != "error" { ProxyOutcomeLog.current?.note(format: format, outcome: result, immutable: immutable) }
     }
 
     /// A service that closes the upstream clients when the server shuts down.

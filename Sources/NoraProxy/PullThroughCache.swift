@@ -57,6 +57,11 @@ public struct PullThroughCache: Sendable {
     /// on upstream failure the stale copy (if `serveStale`), else a `ProxyError`.
     public func document(key: String, ttl: Int64? = nil, maxSize: Int64? = nil,
                          request: @escaping @Sendable (Upstream) -> UpstreamRequest?) async throws -> CachedEntry {
+        noted(try await lookUpDocument(key: key, ttl: ttl, maxSize: maxSize, request: request), immutable: false)
+    }
+
+    private func lookUpDocument(key: String, ttl: Int64?, maxSize: Int64?,
+                                request: @escaping @Sendable (Upstream) -> UpstreamRequest?) async throws -> CachedEntry {
         let ttl = ttl ?? policy.metadataTTL
         let previous = try await services.index.find(format: format, key: key)
         let now = services.now()
@@ -90,6 +95,11 @@ public struct PullThroughCache: Sendable {
     /// verified against `expected` while streaming into the blob store, then always local.
     public func immutable(key: String, expected: ExpectedDigest?, maxSize: Int64? = nil,
                           request: @escaping @Sendable (Upstream) -> UpstreamRequest?) async throws -> CachedEntry {
+        noted(try await lookUpImmutable(key: key, expected: expected, maxSize: maxSize, request: request), immutable: true)
+    }
+
+    private func lookUpImmutable(key: String, expected: ExpectedDigest?, maxSize: Int64?,
+                                 request: @escaping @Sendable (Upstream) -> UpstreamRequest?) async throws -> CachedEntry {
         let row = try await services.index.find(format: format, key: key)
         if let row, let entry = entry(row, .hit), try await services.store.stat(entry.blob.digest) != nil {
             return recorded(entry)
@@ -147,6 +157,13 @@ public struct PullThroughCache: Sendable {
 
     func recorded(_ entry: CachedEntry) -> CachedEntry {
         services.metrics.request(format: format, upstream: entry.upstream, result: entry.outcome.rawValue)
+        return entry
+    }
+
+    /// Tells the request's `ProxyOutcomeLog` what this lookup amounted to. Noted here, in the
+    /// caller's task, so a request that waited for another's fetch reports it too.
+    func noted(_ entry: CachedEntry, immutable: Bool) -> CachedEntry {
+        ProxyOutcomeLog.current?.note(format: format, outcome: entry.outcome.rawValue, immutable: immutable)
         return entry
     }
 

@@ -1,5 +1,6 @@
 import Hummingbird
 import HTTPTypes
+import NoraStorage
 
 /// The HTTP side of a streamed miss (see `immutableStream`), shared by every format.
 extension UpstreamBody {
@@ -12,12 +13,18 @@ extension UpstreamBody {
 
     /// A 200 whose body arrives from the upstream as it is verified and stored. A
     /// verification failure after the last chunk cuts the transfer short, so the client
-    /// never sees a complete body that failed its digest.
+    /// never sees a complete body that failed its digest. At most two chunks wait for the
+    /// client's connection (`WriteFlow`), however fast the upstream is.
     public func response(contentType: String, cacheControl: String = "public, max-age=31536000, immutable") -> Response {
         var headers: HTTPFields = [.contentType: contentType, .cacheControl: cacheControl]
         if let size { headers[.contentLength] = String(size) }
+        let connection = ResponseConnection.current
         return Response(status: .ok, headers: headers, body: ResponseBody { [self] writer in
-            try await stream { chunk in try await writer.write(chunk) }
+            var flow = WriteFlow(connection)
+            try await stream { chunk in
+                try await writer.write(chunk)
+                try await flow.wrote()
+            }
             try await writer.finish(nil)
         })
     }
@@ -33,6 +40,14 @@ extension PullThroughCache.ImmutableSource {
     /// a larger (or unannounced) one stays a stream.
     public func settlingSmallObjects() async throws -> Self {
         guard case .streaming(let body) = self, let size = body.size, size <= Self.streamAbove else { return self }
-        return .stored(try await body.stream { _ in })
+        return .stored(try await settled())
+    }
+
+    /// The stored entry, fetching a streaming miss to the end first (for HEAD, say).
+    public func settled() async throws -> CachedEntry {
+        switch self {
+        case .stored(let entry): entry
+        case .streaming(let body): try await body.stream { _ in }
+        }
     }
 }

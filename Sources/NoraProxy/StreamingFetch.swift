@@ -37,11 +37,13 @@ extension PullThroughCache {
         }
         let flight: Task<CachedEntry, any Error>
         switch joined {
-        case .follower(let running): return .stored(try await running.value)
+        case .follower(let running): return .stored(noted(try await running.value, immutable: true))
         case .leader(let task): flight = task
         }
         do {
             let (response, upstream) = try await head(key: key, request: request)
+            // noted now: the answer's headers leave before the transfer (and its metrics) ends
+            ProxyOutcomeLog.current?.note(format: format, outcome: CachedEntry.Outcome.miss.rawValue, immutable: true)
             return .streaming(UpstreamBody(cache: self, key: key, expected: expected, limit: maxSize, response: response,
                                            upstream: upstream, flight: flight, promise: promise))
         } catch {
@@ -67,6 +69,7 @@ extension PullThroughCache {
                 switch response.status.code {
                 case 200: return (response, upstream)
                 case 404, 410: services.breaker.recordSuccess(upstream.name)
+                case 401: failure = .unauthorized("\(upstream.name) answered 401 for \(key)")
                 default:
                     services.breaker.recordFailure(upstream.name)
                     failure = .unavailable("\(upstream.name) answered \(response.status.code) for \(key)")

@@ -38,6 +38,8 @@ extension PullThroughCache {
                 case 404, 410:
                     services.breaker.recordSuccess(upstream.name)  // a healthy answer
                     continue
+                case 401:  // not a sign of an unhealthy upstream: the credentials (an expired token?)
+                    failure = (.unauthorized("\(upstream.name) answered 401 for \(key)"), upstream)
                 default:
                     services.breaker.recordFailure(upstream.name)
                     failure = (.unavailable("\(upstream.name) answered \(response.status.code) for \(key)"), upstream)

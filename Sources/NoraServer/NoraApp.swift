@@ -19,7 +19,8 @@ import ServiceLifecycle
 
 /// Assembly: configuration → stores → middleware chain → each enabled format's routes.
 ///
-/// Request flow (outermost first): request id → access log + metrics → error rendering →
+/// Request flow (outermost first): upgrade refusal → connection (sendfile, back-pressure) → request id →
+/// access log + metrics → error rendering →
 /// rate limit → authentication → format router → handler.
 public enum NoraApp {
     public typealias App = Application<RouterResponder<NoraRequestContext>>
@@ -126,6 +127,7 @@ public enum NoraApp {
         let go = GoRegistry(db: parts.db, store: parts.store, config: config, authenticator: authenticator, proxy: parts.proxy)
         let maven = MavenRegistry(db: parts.db, store: parts.store, config: config, authenticator: authenticator, proxy: parts.proxy)
         router.add(middleware: UpgradeRefusalMiddleware())
+        router.add(middleware: ResponseConnectionMiddleware(sendfile: config.server.sendfile))
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: AccessLogMiddleware(metrics: factory))
         router.add(middleware: ErrorMiddleware(
@@ -139,6 +141,7 @@ public enum NoraApp {
                 general: RateLimiter(rate: config.rateLimit.general.rps, burst: config.rateLimit.general.burst)))
         }
         router.add(middleware: ActivityMiddleware(recorder: parts.activity))
+        router.add(middleware: ProxyOutcomeMiddleware())
         router.add(middleware: AuthMiddleware(authenticator: authenticator, policy: policy))
 
         OperationsRoutes(db: parts.db, store: parts.store, registry: parts.metrics, publicMetrics: config.auth.publicMetrics,
@@ -187,7 +190,9 @@ public enum NoraApp {
 
     /// The whole application: server and background services. The caller closes
     /// `parts.db` once the application has stopped.
-    public static func application(config: NoraConfig, logger: Logger, metrics: PrometheusCollectorRegistry) async throws -> (App, Parts) {
+    /// `onRunning` gets the bound port (a configured port 0 picks a free one: `nora mirror --direct`).
+    public static func application(config: NoraConfig, logger: Logger, metrics: PrometheusCollectorRegistry,
+                                   onRunning: (@Sendable (Int) async -> Void)? = nil) async throws -> (App, Parts) {
         let users = try loadUsers(config: config)
         let parts = try await open(config: config, logger: logger, metrics: metrics)
         let router = router(parts: parts, users: users)
@@ -216,6 +221,7 @@ public enum NoraApp {
                     "auth": .stringConvertible(config.auth.enabled),
                     "registries": .string(config.registries.map(\.rawValue).sorted().joined(separator: ",")),
                 ])
+                await onRunning?(channel.localAddress?.port ?? port)
             },
             logger: logger
         )

@@ -23,6 +23,11 @@ public protocol BlobStore: Sendable {
     func read(_ digest: Digest, range: ClosedRange<Int64>?,
               into sink: (ByteBuffer) async throws -> Void) async throws
 
+    /// The blob (or `range` of it) as an open local file, for sending with `sendfile(2)`; nil
+    /// when the backend keeps no local files (S3). Throws like `read` (`notFound`, …).
+    /// The caller closes the file.
+    func openLocalFile(_ digest: Digest, range: ClosedRange<Int64>?) async throws -> LocalBlobFile?
+
     /// Removes a blob; false when it was not there.
     @discardableResult
     func delete(_ digest: Digest) async throws -> Bool

@@ -66,6 +66,10 @@ public struct FileBlobStore: BlobStore {
         }, into: sink)
     }
 
+    public func openLocalFile(_ digest: Digest, range: ClosedRange<Int64>?) async throws -> LocalBlobFile? {
+        try await LocalBlobFile.opening(path: path(.blob(digest)).string, range: range)
+    }
+
     @discardableResult
     public func delete(_ digest: Digest) async throws -> Bool {
         try await fs.removeItem(at: path(.blob(digest)), strategy: .platformDefault, recursively: false) > 0

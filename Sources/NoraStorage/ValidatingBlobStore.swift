@@ -41,6 +41,14 @@ public struct ValidatingBlobStore: BlobStore {
         }
     }
 
+    public func openLocalFile(_ digest: Digest, range: ClosedRange<Int64>?) async throws -> LocalBlobFile? {
+        _ = try StorageKey.blob(digest)
+        if let range, range.lowerBound < 0 { throw StorageError.invalidKey("negative range") }
+        let file = try await base.openLocalFile(digest, range: range)
+        if let file { bytesOut.increment(by: file.length) }
+        return file
+    }
+
     @discardableResult
     public func delete(_ digest: Digest) async throws -> Bool {
         _ = try StorageKey.blob(digest)

@@ -19,7 +19,8 @@ struct Nora: AsyncParsableCommand {
         """,
         version: NoraVersion.current,
         subcommands: [Serve.self, TokenCommand.self, GCCommand.self, VerifyCommand.self, BackupCommand.self, RestoreCommand.self,
-                      CacheCommand.self, PyPICommand.self, GoCommand.self, MigrateCommand.self, ActivityCommand.self, ImportCommand.self],
+                      CacheCommand.self, PyPICommand.self, GoCommand.self, MigrateCommand.self, ActivityCommand.self, ImportCommand.self,
+                      MirrorCommand.self],
         defaultSubcommand: Serve.self
     )
 }

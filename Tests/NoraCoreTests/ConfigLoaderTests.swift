@@ -172,6 +172,7 @@ import Testing
             "NORA_PORT": " 8080 ",
             "NORA_PUBLIC_URL": "https://reg.example.org///",
             "NORA_BODY_LIMIT_MB": "16",
+            "NORA_SENDFILE": "false",
             "NORA_STORAGE_PATH": "/srv/nora/blobs/",
             "NORA_DATABASE_URL": "sqlite://:memory:",
             "NORA_AUTH_ENABLED": "yes",
@@ -195,6 +196,7 @@ import Testing
         #expect(config.server.port == 8080)
         #expect(config.server.publicURL == "https://reg.example.org")
         #expect(config.server.bodyLimitMB == 16)
+        #expect(!config.server.sendfile)
         #expect(config.storage.path == "/srv/nora/blobs/")
         #expect(config.dataDirectory == "/srv/nora")
         #expect(config.database.url == "sqlite://:memory:")
@@ -239,6 +241,7 @@ import Testing
         ("NORA_BODY_LIMIT_MB", "server.body_limit_mb", "2GB"),
         ("NORA_IDLE_TIMEOUT", "server.idle_timeout", "0"),
         ("NORA_IDLE_TIMEOUT", "server.idle_timeout", "1m"),
+        ("NORA_SENDFILE", "server.sendfile", "sometimes"),
         ("NORA_STORAGE_PATH", "storage.path", ""),
         ("NORA_DATABASE_URL", "database.url", "mysql://db/nora"),
         ("NORA_DATABASE_URL", "database.url", "sqlite://"),

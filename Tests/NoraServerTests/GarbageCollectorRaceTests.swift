@@ -26,6 +26,9 @@ struct InterleavingStore: BlobStore {
     }
     func delete(_ digest: Digest) async throws -> Bool { try await base.delete(digest) }
     func quarantine(_ digest: Digest) async throws -> String { try await base.quarantine(digest) }
+    func openLocalFile(_ digest: Digest, range: ClosedRange<Int64>?) async throws -> LocalBlobFile? {
+        try await base.openLocalFile(digest, range: range)
+    }
     func startUpload() async throws -> UploadID { try await base.startUpload() }
     func append<Body: AsyncSequence & Sendable>(_ body: Body, to upload: UploadID, limit: Int64?) async throws -> Int64
     where Body.Element == ByteBuffer { try await base.append(body, to: upload, limit: limit) }

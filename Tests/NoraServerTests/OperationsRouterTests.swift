@@ -85,6 +85,24 @@ import Testing
             #expect(put.status == .created)
             let get = try await client.execute(uri: "/raw/live.bin", method: .get)
             #expect(get.body == body)
+            // over a real socket the body goes out with sendfile(2): ranges and HEAD too
+            let range = try await client.execute(uri: "/raw/live.bin", method: .get, headers: [.range: "bytes=100000-2100000"])
+            #expect(range.status == .partialContent)
+            #expect(range.body == body.getSlice(at: 100_000, length: 2_000_001))
+            let head = try await client.execute(uri: "/raw/live.bin", method: .head)
+            #expect(head.headers[.contentLength] == String(size))
+            #expect(head.body.readableBytes == 0)
+        }
+    }
+
+    @Test(arguments: [TestingSetup.router, .live])
+    func buffered(setup: TestingSetup) async throws {
+        try await TestRegistry.run(testing: setup, configure: { $0.server.sendfile = false }) { client, _ in
+            var body = ByteBuffer()
+            for i in 0..<(1024 * 1024 + 3) { body.writeInteger(UInt8(truncatingIfNeeded: i &* 7)) }
+            _ = try await client.execute(uri: "/raw/buffered.bin", method: .put, body: body)
+            let range = try await client.execute(uri: "/raw/buffered.bin", method: .get, headers: [.range: "bytes=70000-"])
+            #expect(range.body == body.getSlice(at: 70000, length: body.readableBytes - 70000))
         }
     }
 }

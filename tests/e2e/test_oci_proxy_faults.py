@@ -202,3 +202,19 @@ def test_twenty_concurrent_gets_of_one_large_uncached_blob(fake, nora_factory):
         answers = list(pool.map(get, range(20)))
     assert all(r.status_code == 200 and r.content == big for r in answers), [r.status_code for r in answers]
     assert upstream.count("GET", f"/blobs/{digest}") == 1
+
+
+def test_blob_refused_with_an_expired_token_is_retried_with_a_fresh_one(fake, nora_factory):
+    manifest, blobs = image()
+    upstream = fake(manifests={("team/app", "v1"): (OCI_MANIFEST, manifest)}, blobs=blobs, token="first-token")
+    proxy = proxy_nora(nora_factory, upstream.base)
+    http = proxy.http()
+    r = http.get("/v2/team/app/manifests/v1", headers={"Accept": ACCEPT_MANIFESTS})
+    assert r.status_code == 200, describe(r)
+    assert upstream.count("GET", "/token") == 1
+
+    upstream.token = "second-token"  # the cached token expired upstream mid-pull
+    for digest, data in blobs.items():
+        r = http.get(f"/v2/team/app/blobs/{digest}")
+        assert r.status_code == 200 and r.content == data, describe(r)
+    assert upstream.count("GET", "/token") == 2, "one fresh token, then reused"

@@ -26,6 +26,9 @@ extension ConfigLoader {
         Setting(tomlKey: "server.idle_timeout", envName: "NORA_IDLE_TIMEOUT") { c, v throws(ConfigError) in
             c.server.idleTimeoutSeconds = try integer(v, in: 1...86_400)
         },
+        Setting(tomlKey: "server.sendfile", envName: "NORA_SENDFILE") { c, v throws(ConfigError) in
+            c.server.sendfile = try boolean(v)
+        },
         Setting(tomlKey: "storage.path", envName: "NORA_STORAGE_PATH") { c, v throws(ConfigError) in
             guard !v.isEmpty, !v.contains("\0") else { throw invalid(v, "must be a folder path") }
             c.storage.path = v

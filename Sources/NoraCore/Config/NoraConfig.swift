@@ -11,6 +11,8 @@ public struct NoraConfig: Sendable, Equatable {
         /// Seconds a connection may send nothing while a request is expected or being read
         /// (slow or stalled headers and bodies, idle keep-alive connections); then it is closed.
         public var idleTimeoutSeconds = 60
+        /// Blob and raw file bodies from local storage go out with `sendfile(2)`.
+        public var sendfile = true
         public init() {}
     }
 

@@ -14,12 +14,16 @@ public struct NoraRequestContext: RequestContext {
     public var requestID: String = ""
     /// The peer's IP address (rate limits, logs).
     public let clientAddress: String
+    /// The connection the request came on (zero-copy sends and write back-pressure:
+    /// `ResponseConnection`).
+    public let channel: any Channel
     /// Facts learnt deeper in the chain that outer middleware (the access log) reports.
     public let annotations = RequestAnnotations()
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.clientAddress = source.channel.remoteAddress?.ipAddress ?? "local"
+        self.channel = source.channel
     }
 
     /// Throws 401/403 unless the caller may act with `role`.

@@ -95,10 +95,6 @@ struct OCIPullThrough: Sendable {
         case streaming(UpstreamBody)
     }
 
-    /// Blobs up to this size are verified before they are served (a mismatch is a clean 502);
-    /// larger ones stream to the first requester while they are written.
-    static let streamAbove: Int64 = 1024 * 1024
-
     /// `digest` for `name` from the cache or its upstream; nil when the proxy does not apply
     /// or upstream does not have it. A HEAD is forwarded to upstream (nothing is downloaded),
     /// and only for repositories that are already caches: a push probes its blobs with HEAD
@@ -110,33 +106,48 @@ struct OCIPullThrough: Sendable {
         let key = "blob/\(digest)"
         if let entry = try await cache.cached(key: key), try await services.store.stat(entry.blob.digest) != nil {
             try await index.cacheBlob(digest, size: entry.blob.size, in: name, from: source)
-            services.record(format: Self.format, upstream: source.upstream, result: "hit")
+            services.record(format: Self.format, upstream: source.upstream, result: "hit", immutable: true)
             return .stored(size: entry.blob.size)
         }
         do {
             let upstream = cache.upstreams[0]
-            let credentials = services.offline ? nil : try await auth.credentials(for: upstream, repository: source.remoteName)
             let path = "/v2/\(source.remoteName)/blobs/\(digest)"
-            if isHead, !services.offline, let size = try await upstreamSize(path, cache: cache, credentials: credentials) {
-                return .upstreamHead(size: size)
+            var attempt = 0
+            while true {
+                attempt += 1
+                let credentials = services.offline ? nil : try await auth.credentials(for: upstream, repository: source.remoteName)
+                do {
+                    return try await blob(name, digest, key: key, path: path, isHead: isHead, credentials: credentials,
+                                          cache: cache, source: source)
+                } catch ProxyError.unauthorized where attempt == 1 {
+                    // the token expired (or the realm changed) mid-pull: forget it and ask once more
+                    auth.forget(upstream)
+                }
             }
-            let entry: CachedEntry
-            switch try await cache.immutableStream(key: key, expected: .native(digest),
-                                                   request: { UpstreamRequest(url: $0.url(path), credentials: credentials) }) {
-            case .stored(let stored):
-                entry = stored
-            case .streaming(let body):
-                // Small blobs (and HEADs) are stored and verified before the answer starts.
-                guard isHead || (body.size ?? .max) <= Self.streamAbove else { return .streaming(body) }
-                entry = try await body.stream { _ in }
-            }
-            try await index.cacheBlob(digest, size: entry.blob.size, in: name, from: source)
-            return .stored(size: entry.blob.size)
         } catch let error as ProxyError {
             if case .notFound = error { return nil }
             if case .notCached = error { return nil }
             throw error.ociError(.blobUnknown)
         }
+    }
+
+    /// One attempt at a blob with these credentials (see `blob(_:_:isHead:)`).
+    private func blob(_ name: RepositoryName, _ digest: Digest, key: String, path: String, isHead: Bool,
+                      credentials: Credentials?, cache: PullThroughCache, source: ProxySource) async throws -> Blob {
+        if isHead, !services.offline, let size = try await upstreamSize(path, cache: cache, credentials: credentials) {
+            return .upstreamHead(size: size)
+        }
+        let fetched = try await cache.immutableStream(key: key, expected: .native(digest),
+                                                      request: { UpstreamRequest(url: $0.url(path), credentials: credentials) })
+        // Small blobs (and HEADs) are stored and verified before the answer starts; larger
+        // ones stream to this request while they are written.
+        let entry: CachedEntry
+        switch isHead ? .stored(try await fetched.settled()) : try await fetched.settlingSmallObjects() {
+        case .stored(let stored): entry = stored
+        case .streaming(let body): return .streaming(body)
+        }
+        try await index.cacheBlob(digest, size: entry.blob.size, in: name, from: source)
+        return .stored(size: entry.blob.size)
     }
 
     /// Records a streamed blob once its download completed (the next request would link it too).
@@ -175,7 +186,7 @@ extension ProxyError {
     /// Upstream trouble (as opposed to "not there"): what serve-stale covers.
     var isUpstreamFailure: Bool {
         switch self {
-        case .unavailable, .timedOut, .digestMismatch, .tooLarge: true
+        case .unavailable, .unauthorized, .timedOut, .digestMismatch, .tooLarge: true
         case .notFound, .notCached: false
         }
     }
@@ -186,7 +197,7 @@ extension ProxyError {
         switch self {
         case .notFound, .notCached: OCIError(missing, description)
         case .timedOut: OCIError(.unknown, description, status: .gatewayTimeout)
-        case .unavailable, .digestMismatch, .tooLarge: OCIError(.unknown, description, status: .badGateway)
+        case .unavailable, .unauthorized, .digestMismatch, .tooLarge: OCIError(.unknown, description, status: .badGateway)
         }
     }
 }

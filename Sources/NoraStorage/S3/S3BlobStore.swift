@@ -88,6 +88,9 @@ public final class S3BlobStore: BlobStore {
         return true
     }
 
+    /// No local files: downloads stream through `read`.
+    public func openLocalFile(_ digest: Digest, range: ClosedRange<Int64>?) async throws -> LocalBlobFile? { nil }
+
     public func quarantine(_ digest: Digest) async throws -> String {
         guard let info = try await client.head(Self.blobKey(digest)) else { throw StorageError.notFound }
         let key = "quarantine/\(digest.algorithm.rawValue)-\(digest.hex)-\(Clock.nowSeconds())"
