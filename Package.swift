@@ -241,3 +241,45 @@ let package = Package(
         ]),
     ]
 )
+
+// libFuzzer targets (scripts/fuzz.sh, docs/hardening.md), only when NORA_FUZZ=1, so the normal
+// build and tests never see them. Each fuzz library compiles its format's parser files (symlinked
+// from Sources/) with coverage instrumentation and AddressSanitizer, and reaches the rest of
+// the format through `@testable import` of the normal debug module — so a fuzz build reuses
+// the debug build's modules and compiles only the parsers again.
+if Context.environment["NORA_FUZZ"] == "1" {
+    // The symlinked files lost their module's own scope: `@testable`-import that module (and
+    // the other Nora modules named) implicitly in every file, as if they were still at home.
+    func fuzzLibrary(_ name: String, _ dependencies: [Target.Dependency], home: [String]) -> Target {
+        let imports = home.flatMap { ["-Xfrontend", "-testable-import-module", "-Xfrontend", $0] }
+        return .target(name: "Fuzz\(name)", dependencies: ["FuzzSupport"] + dependencies + home.map { .target(name: $0) },
+                       path: "fuzz/Sources/Fuzz\(name)",
+                       swiftSettings: [.unsafeFlags(["-sanitize=fuzzer,address"] + imports)])
+    }
+    let libraries: [(String, [Target.Dependency], home: [String])] = [
+        ("Core", [.product(name: "TOMLKit", package: "TOMLKit")], home: ["NoraCore"]),
+        ("Storage", [], home: ["NoraStorage", "NoraCore"]),
+        ("Auth", [.product(name: "HummingbirdBcrypt", package: "hummingbird-auth")], home: ["NoraAuth", "NoraCore"]),
+        ("Archive", [.product(name: "ZIPFoundation", package: "ZIPFoundation"), .product(name: "CompressNIO", package: "compress-nio"),
+                     .product(name: "NIOCore", package: "swift-nio")], home: ["NoraArchive", "NoraCore"]),
+        ("OCI", [.product(name: "HTTPTypes", package: "swift-http-types")], home: ["NoraOCI", "NoraCore"]),
+        ("Npm", [.product(name: "Crypto", package: "swift-crypto")], home: ["NoraNpm", "NoraCore"]),
+        ("PyPI", [], home: ["NoraPyPI", "NoraArchive", "NoraCore"]),
+        ("Cargo", [.product(name: "NIOCore", package: "swift-nio")], home: ["NoraCargo", "NoraCore"]),
+        ("Maven", [], home: ["NoraMaven", "NoraCore"]),
+        ("Go", [.product(name: "ZIPFoundation", package: "ZIPFoundation")], home: ["NoraGo", "NoraCore"]),
+    ]
+    package.targets += libraries.map { fuzzLibrary($0.0, $0.1, home: $0.home) }
+    package.targets += [
+        .target(name: "CLibFuzzer", path: "fuzz/Sources/CLibFuzzer"),
+        .target(name: "FuzzSupport", path: "fuzz/Sources/FuzzSupport"),
+        .executableTarget(
+            name: "nora-fuzz",
+            dependencies: ["CLibFuzzer"] + libraries.map { .target(name: "Fuzz\($0.0)") },
+            path: "fuzz/Sources/nora-fuzz",
+            swiftSettings: [.unsafeFlags(["-sanitize=fuzzer,address"])],
+            // libFuzzer's runtime and ASan's; lld because gold fails on libFuzzer's objects here.
+            linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address", "-use-ld=lld"])]),
+    ]
+    package.products += [.executable(name: "nora-fuzz", targets: ["nora-fuzz"])]
+}

@@ -31,6 +31,11 @@ done
 swift build --build-tests
 swift test --skip-build
 
+# --- fuzzing: every parser that reads client bytes, 20 s each (docs/hardening.md) --------
+fuzz_started=$SECONDS
+scripts/fuzz.sh "${NORA_FUZZ_SECONDS:-20}"
+echo "fuzzing took $((SECONDS - fuzz_started)) s"
+
 # --- the metadata and router suites again, on PostgreSQL ------------------------
 # A throwaway server (scripts/install-postgres-clients.sh installed it); every test makes
 # a database of its own on it (Tests: NoraMetadataTesting reads NORA_TEST_DATABASE_URL).

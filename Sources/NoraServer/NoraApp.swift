@@ -209,7 +209,9 @@ public enum NoraApp {
         }
         let app = Application(
             router: router,
-            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler(), ReasonPhraseHandler()])),
+            // The idle timeout closes connections that stall while sending a request (slowloris).
+            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler(), ReasonPhraseHandler()],
+                                                idleTimeout: .seconds(Int64(config.server.idleTimeoutSeconds)))),
             configuration: .init(address: .hostname(host, port: port), serverName: "nora"),
             services: services,
             onServerRunning: { channel in

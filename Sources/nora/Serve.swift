@@ -15,6 +15,7 @@ struct Serve: AsyncParsableCommand {
           server.port            NORA_PORT                     4000
           server.public_url      NORA_PUBLIC_URL               (none) external base URL used in links
           server.body_limit_mb   NORA_BODY_LIMIT_MB            2048   limit for bodies read whole
+          server.idle_timeout    NORA_IDLE_TIMEOUT             60     seconds a stalled request may send nothing
           server.sendfile        NORA_SENDFILE                 true   local files over 64 KiB sent with sendfile(2)
           storage.path           NORA_STORAGE_PATH             data/storage
           storage.mode           NORA_STORAGE_MODE             local (or s3: the settings below)

@@ -18,6 +18,7 @@ import Testing
         #expect(config.server.port == 4000)
         #expect(config.server.publicURL == nil)
         #expect(config.server.bodyLimitMB == 2048)
+        #expect(config.server.idleTimeoutSeconds == 60)
         #expect(config.storage.path == "data/storage")
         #expect(config.database.url == nil)
         #expect(config.auth.enabled == false)
@@ -238,6 +239,8 @@ import Testing
         ("NORA_PUBLIC_URL", "server.public_url", "https://a b.example"),
         ("NORA_BODY_LIMIT_MB", "server.body_limit_mb", "0"),
         ("NORA_BODY_LIMIT_MB", "server.body_limit_mb", "2GB"),
+        ("NORA_IDLE_TIMEOUT", "server.idle_timeout", "0"),
+        ("NORA_IDLE_TIMEOUT", "server.idle_timeout", "1m"),
         ("NORA_SENDFILE", "server.sendfile", "sometimes"),
         ("NORA_STORAGE_PATH", "storage.path", ""),
         ("NORA_DATABASE_URL", "database.url", "mysql://db/nora"),

@@ -64,4 +64,10 @@ import Testing
         #expect(throws: (any Error).self) { try parse("g/../a/1.0/a-1.0.jar") }
         #expect(throws: (any Error).self) { try parse("g/%2e%2e/a/1.0/a-1.0.jar") }
     }
+
+    /// Fuzzing found these: a checksum of `.` or `..` (or of nothing) trapped in a force-try.
+    @Test(arguments: ["..md5", "g/a/..sha1", "g/a/...sha512", "g/.md5", ".sha256"])
+    func checksumsOfDotsAreRefused(_ text: String) {
+        #expect(throws: MavenError.self) { try parse(text) }
+    }
 }

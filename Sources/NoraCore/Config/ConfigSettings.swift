@@ -23,6 +23,9 @@ extension ConfigLoader {
         Setting(tomlKey: "server.body_limit_mb", envName: "NORA_BODY_LIMIT_MB") { c, v throws(ConfigError) in
             c.server.bodyLimitMB = try integer(v, in: 1...1_048_576)
         },
+        Setting(tomlKey: "server.idle_timeout", envName: "NORA_IDLE_TIMEOUT") { c, v throws(ConfigError) in
+            c.server.idleTimeoutSeconds = try integer(v, in: 1...86_400)
+        },
         Setting(tomlKey: "server.sendfile", envName: "NORA_SENDFILE") { c, v throws(ConfigError) in
             c.server.sendfile = try boolean(v)
         },

@@ -8,6 +8,9 @@ public struct NoraConfig: Sendable, Equatable {
         public var publicURL: String?
         /// Cap for request bodies that are read whole (JSON documents, metadata), in MiB.
         public var bodyLimitMB = 2048
+        /// Seconds a connection may send nothing while a request is expected or being read
+        /// (slow or stalled headers and bodies, idle keep-alive connections); then it is closed.
+        public var idleTimeoutSeconds = 60
         /// Blob and raw file bodies from local storage go out with `sendfile(2)`.
         public var sendfile = true
         public init() {}

@@ -1,0 +1,1 @@
+../../../Sources/NoraArchive/ZipEntries.swift

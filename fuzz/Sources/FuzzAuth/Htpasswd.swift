@@ -1,0 +1,1 @@
+../../../Sources/NoraAuth/Htpasswd.swift

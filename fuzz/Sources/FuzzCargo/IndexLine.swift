@@ -1,0 +1,1 @@
+../../../Sources/NoraCargo/IndexLine.swift

@@ -1,0 +1,1 @@
+../../../Sources/NoraCore/Validation/ArtifactPath.swift

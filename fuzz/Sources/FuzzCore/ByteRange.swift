@@ -1,0 +1,1 @@
+../../../Sources/NoraCore/HTTP/ByteRange.swift

@@ -1,0 +1,1 @@
+../../../Sources/NoraCore/Config/TOMLHeaderCheck.swift

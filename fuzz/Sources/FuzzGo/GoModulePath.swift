@@ -1,0 +1,1 @@
+../../../Sources/NoraGo/GoModulePath.swift

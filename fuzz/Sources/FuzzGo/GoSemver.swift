@@ -1,0 +1,1 @@
+../../../Sources/NoraGo/GoSemver.swift

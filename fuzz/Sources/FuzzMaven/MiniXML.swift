@@ -1,0 +1,1 @@
+../../../Sources/NoraMaven/MiniXML.swift

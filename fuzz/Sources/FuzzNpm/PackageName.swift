@@ -1,0 +1,1 @@
+../../../Sources/NoraNpm/PackageName.swift

@@ -1,0 +1,1 @@
+../../../Sources/NoraOCI/Manifest.swift

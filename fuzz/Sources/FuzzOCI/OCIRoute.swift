@@ -1,0 +1,1 @@
+../../../Sources/NoraOCI/OCIRoute.swift

@@ -1,0 +1,1 @@
+../../../Sources/NoraPyPI/MultipartParser.swift

@@ -1,0 +1,1 @@
+../../../Sources/NoraStorage/StorageKey.swift
