@@ -120,14 +120,19 @@ def publish_body(metadata: dict | bytes, crate: bytes, *, json_length: int | Non
             + struct.pack("<I", len(crate) if crate_length is None else crate_length) + crate)
 
 
-def crate_tarball(files: dict[str, bytes]) -> bytes:
-    """A .crate-like gzip tar holding exactly `files` (paths as given, possibly wrong)."""
+def crate_tarball(files: dict[str, bytes], links: dict[str, tuple[bytes, str]] | None = None) -> bytes:
+    """A gzip tar (a .crate, an npm tarball, a layer) holding exactly `files` (paths as given,
+    possibly wrong) and `links` ({path: (tar link type, target)})."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
         for path, data in files.items():
             info = tarfile.TarInfo(path)
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
+        for path, (kind, target) in (links or {}).items():
+            info = tarfile.TarInfo(path)
+            info.type, info.linkname = kind, target
+            tar.addfile(info)
     return buffer.getvalue()
 
 

@@ -18,7 +18,7 @@ import zipfile
 
 import pytest
 
-from cargo_support import minimal_metadata, publish_body
+from cargo_support import crate_tarball, minimal_metadata, publish_body
 from pypi_support import post_upload, upload_area_files
 
 # Deeper than any decoder's recursion limit, small enough to send in a blink.
@@ -117,7 +117,7 @@ def test_deeply_nested_oci_manifest_is_refused(nora):
 
 
 def test_deeply_nested_cargo_metadata_is_refused(nora):
-    crate = cargo_crate({"deep-1.0.0/Cargo.toml": b"[package]\n"})
+    crate = crate_tarball({"deep-1.0.0/Cargo.toml": b"[package]\n"})
     meta = json.dumps(minimal_metadata("deep", "1.0.0")).encode()[:-1] + b',"badges":' + nested(DEPTH, "[", "]") + b"}"
     r = nora.put("/cargo/api/v1/crates/new", publish_body(meta, crate))
     assert r.status in (400, 413), r
@@ -298,24 +298,9 @@ def test_go_zip_lying_about_its_sizes_is_refused(nora_factory):
     assert_nothing_stored(nora)
 
 
-def cargo_crate(files: dict[str, bytes], links: dict[str, tuple[bytes, str]] | None = None) -> bytes:
-    """A .crate (gzip tar) with `files` and `links` ({path: (tar type, target)})."""
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        for path, data in files.items():
-            info = tarfile.TarInfo(path)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-        for path, (kind, target) in (links or {}).items():
-            info = tarfile.TarInfo(path)
-            info.type, info.linkname = kind, target
-            tar.addfile(info)
-    return buffer.getvalue()
-
-
 @pytest.mark.parametrize("kind", [tarfile.SYMTYPE, tarfile.LNKTYPE])
 def test_crate_with_links_is_refused(nora, kind):
-    crate = cargo_crate({"linky-1.0.0/Cargo.toml": b"[package]\n"}, links={"linky-1.0.0/evil": (kind, "/etc/passwd")})
+    crate = crate_tarball({"linky-1.0.0/Cargo.toml": b"[package]\n"}, links={"linky-1.0.0/evil": (kind, "/etc/passwd")})
     r = nora.put("/cargo/api/v1/crates/new", publish_body(minimal_metadata("linky", "1.0.0"), crate))
     assert r.status == 400 and "is a link" in r.json()["errors"][0]["detail"], r
     assert nora.get("/cargo/index/li/nk/linky").status == 404

@@ -11,10 +11,9 @@ import hashlib
 import io
 import json
 import subprocess
-import tarfile
 import zipfile
 
-from cargo_support import Cargo, REGISTRY, index_lines, make_crate
+from cargo_support import Cargo, REGISTRY, crate_tarball, index_lines, make_crate
 from go_support import GoClient, module_zip
 from maven_support import Mvn, make_jar, pom_xml
 from nora_e2e import clean_env
@@ -183,16 +182,6 @@ def go_h1(zipped: bytes) -> str:
         return go_h1_files({name: z.read(name) for name in z.namelist() if not name.endswith("/")})
 
 
-def tgz(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
-
-
 def flip_byte(path) -> None:
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0xFF
@@ -202,7 +191,7 @@ def flip_byte(path) -> None:
 def test_damaged_items_fail_by_name_and_store_nothing(nora, tmp_path):
     storage = NoraStorage(tmp_path / "nora-storage")
     config = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": []}}).encode()
-    layer = tgz({"file.txt": b"layer bytes " * 1000})
+    layer = crate_tarball({"file.txt": b"layer bytes " * 1000})
     config_digest, layer_digest = "sha256:" + sha256(config), "sha256:" + sha256(layer)
     manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
                            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": len(config)},
@@ -220,12 +209,12 @@ def test_damaged_items_fail_by_name_and_store_nothing(nora, tmp_path):
 
     storage.add_index("partial/multi", [(manifest, {}, {"architecture": "arm64", "os": "linux"})], ["1"], keep_children=False)
 
-    good, bad = tgz({"package/package.json": b'{"name":"half","version":"1.0.0"}'}), tgz({"package/package.json": b'{"name":"half","version":"1.0.1"}'})
+    good, bad = crate_tarball({"package/package.json": b'{"name":"half","version":"1.0.0"}'}), crate_tarball({"package/package.json": b'{"name":"half","version":"1.0.1"}'})
     storage.add_npm("half", {"1.0.0": ({"name": "half", "version": "1.0.0"}, good),
                              "1.0.1": ({"name": "half", "version": "1.0.1"}, bad)}, {"latest": "1.0.1"})
     flip_byte(storage.path("npm/half/tarballs/half-1.0.1.tgz"))
 
-    crate = tgz({"broken-0.1.0/Cargo.toml": b'[package]\nname = "broken"\nversion = "0.1.0"\n'})
+    crate = crate_tarball({"broken-0.1.0/Cargo.toml": b'[package]\nname = "broken"\nversion = "0.1.0"\n'})
     storage.add_crate("broken", "0.1.0", crate)
     flip_byte(storage.path("cargo/broken/0.1.0/broken-0.1.0.crate"))
 
@@ -296,7 +285,7 @@ def test_import_from_a_bucket(nora, tmp_path):
     storage.add_maven("org/s3/lib/2.0/lib-2.0.jar", b"jar from a bucket")
     go_zip = module_zip("example.com/froms3", "v0.1.0", {"go.mod": "module example.com/froms3\n", "a.go": "package froms3\n"})
     storage.add_go("example.com/froms3", "v0.1.0", "module example.com/froms3\n", go_zip)
-    tarball = tgz({"package/package.json": b'{"name":"froms3","version":"3.0.0"}'})
+    tarball = crate_tarball({"package/package.json": b'{"name":"froms3","version":"3.0.0"}'})
     storage.add_npm("froms3", {"3.0.0": ({"name": "froms3", "version": "3.0.0"}, tarball)}, {"latest": "3.0.0"})
 
     folder = tmp_path / "moto"
