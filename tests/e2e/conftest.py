@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+import postgres_support
 from nora_e2e import Nora, NoraFactory, make_htpasswd
 
 
@@ -36,3 +37,13 @@ def auth_nora(nora_factory, tmp_path):
         env.update(extra or {})
         return nora_factory(env)
     return start
+
+
+@pytest.fixture(scope="module")
+def postgres(tmp_path_factory):
+    """A throwaway PostgreSQL server for the tests of one module (its URL); tests that need a
+    database of their own create it on this server."""
+    folder = tmp_path_factory.mktemp("postgres")
+    url = postgres_support.start(folder)
+    yield url
+    postgres_support.stop(folder)

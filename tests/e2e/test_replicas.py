@@ -34,14 +34,6 @@ WORKERS = 12
 
 
 @pytest.fixture(scope="module")
-def postgres(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("postgres")
-    url = postgres_support.start(folder)
-    yield url
-    postgres_support.stop(folder)
-
-
-@pytest.fixture(scope="module")
 def s3_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("s3")
     env = s3_support.start(folder)

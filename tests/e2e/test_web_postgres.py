@@ -5,18 +5,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
-import postgres_support
-
-
-@pytest.fixture(scope="module")
-def postgres(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("postgres-web")
-    url = postgres_support.start(folder)
-    yield url
-    postgres_support.stop(folder)
-
 
 def test_web_over_postgres(nora_factory, postgres):
     nora = nora_factory({"NORA_DATABASE_URL": postgres})
