@@ -43,11 +43,10 @@ public final class ProxyServices: Sendable {
     }
 
     /// Counts one proxied request in `nora_proxy_requests_total` (for formats that fetch some
-    /// objects themselves, as OCI does its manifests).
-    /// `immutable`: content by digest (OCI blobs), as opposed to metadata such as a tag's manifest.
-    public func record(format: String, upstream: String, result: String, immutable: Bool = false) {
+    /// objects themselves, as OCI does its manifests), noted as metadata for the activity log.
+    public func record(format: String, upstream: String, result: String) {
         metrics.request(format: format, upstream: upstream, result: result)
-        if result != "error" { ProxyOutcomeLog.current?.note(format: format, outcome: result, immutable: immutable) }
+        if result != "error" { ProxyOutcomeLog.current?.note(format: format, outcome: result, immutable: false) }
     }
 
     /// A service that closes the upstream clients when the server shuts down.

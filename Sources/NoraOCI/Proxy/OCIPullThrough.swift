@@ -104,10 +104,9 @@ struct OCIPullThrough: Sendable {
         guard origin != .hosted, !(isHead && origin == .absent), let routed = try await route(name) else { return nil }
         let (cache, source) = routed
         let key = "blob/\(digest)"
-        if let entry = try await cache.cached(key: key), try await services.store.stat(entry.blob.digest) != nil {
-            try await index.cacheBlob(digest, size: entry.blob.size, in: name, from: source)
-            services.record(format: Self.format, upstream: source.upstream, result: "hit", immutable: true)
-            return .stored(size: entry.blob.size)
+        if let hit = try await cache.storedHit(key: key) {
+            try await index.cacheBlob(digest, size: hit.blob.size, in: name, from: source)
+            return .stored(size: hit.blob.size)
         }
         do {
             let upstream = cache.upstreams[0]
