@@ -26,6 +26,13 @@ def image() -> tuple[bytes, dict[str, bytes]]:
     return manifest, {sha256_of(CONFIG): CONFIG, sha256_of(LAYER): LAYER}
 
 
+def assert_blobs_served(http, name: str, blobs: dict[str, bytes]) -> None:
+    """Every blob of `blobs` comes back from the proxy with its own bytes."""
+    for digest, data in blobs.items():
+        r = http.get(f"/v2/{name}/blobs/{digest}")
+        assert r.status_code == 200 and r.content == data, describe(r)
+
+
 @pytest.fixture
 def fake():
     servers: list[FakeRegistry] = []
@@ -85,9 +92,7 @@ def test_token_dance_and_cdn_redirect_without_authorization(fake, nora_factory):
     http = proxy.http()
     r = http.get("/v2/library/alpine/manifests/3", headers={"Accept": ACCEPT_MANIFESTS})
     assert r.status_code == 200 and r.content == manifest, describe(r)
-    for digest, data in blobs.items():
-        r = http.get(f"/v2/library/alpine/blobs/{digest}")
-        assert r.status_code == 200 and r.content == data, describe(r)
+    assert_blobs_served(http, "library/alpine", blobs)
     token_calls = [s for s in upstream.seen if s.path.startswith("/token")]
     assert len(token_calls) == 1, token_calls
     assert "scope=repository:library/alpine:pull" in token_calls[0].path
@@ -179,9 +184,7 @@ def test_offline_serves_only_what_is_cached(fake, nora_factory):
     http = proxy.http()
     r = http.get("/v2/team/app/manifests/v1", headers={"Accept": ACCEPT_MANIFESTS})
     assert r.status_code == 200 and r.content == manifest, describe(r)
-    for digest, data in blobs.items():
-        r = http.get(f"/v2/team/app/blobs/{digest}")
-        assert r.status_code == 200 and r.content == data, describe(r)
+    assert_blobs_served(http, "team/app", blobs)
     assert_oci_error(http.get("/v2/team/app/manifests/v2", headers={"Accept": ACCEPT_MANIFESTS}), 404, "MANIFEST_UNKNOWN")
     assert len(upstream.seen) == seen, "an offline nora contacted its upstream"
 
@@ -214,7 +217,5 @@ def test_blob_refused_with_an_expired_token_is_retried_with_a_fresh_one(fake, no
     assert upstream.count("GET", "/token") == 1
 
     upstream.token = "second-token"  # the cached token expired upstream mid-pull
-    for digest, data in blobs.items():
-        r = http.get(f"/v2/team/app/blobs/{digest}")
-        assert r.status_code == 200 and r.content == data, describe(r)
+    assert_blobs_served(http, "team/app", blobs)
     assert upstream.count("GET", "/token") == 2, "one fresh token, then reused"
