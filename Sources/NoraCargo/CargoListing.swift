@@ -18,22 +18,25 @@ public struct CargoListing: PackageListing {
                            versions: Int(try ListingSQL.integer(versions, "n")), bytes: try ListingSQL.integer(versions, "bytes"))
     }
 
-    public func list(_ query: ListingQuery) async throws -> ListingPage {
+    public func summaries(_ entries: [CatalogEntry]) async throws -> [String: PackageSummary] {
+        guard !entries.isEmpty else { return [:] }
         let reader = db.reader
-        var select = reader.select().columns("name_key", "name", "description", "updated_at").from("cargo_crates")
-        if let pattern = query.likePattern { select = select.where(ListingSQL.nameLike("name", pattern)) }
-        select = query.sort == .updated ? select.orderBy("updated_at", .descending).orderBy("name_key") : select.orderBy("name_key")
-        var items: [PackageSummary] = []
-        for row in try await select.limit(query.fetchLimit).offset(query.offset).all() {
+        var byName: [String: PackageSummary] = [:]
+        for row in try await reader.select().columns("name_key", "name", "description").from("cargo_crates")
+            .where("name", .in, entries.map(\.name)).all() {
+            let name: String = try row.decode(column: "name")
             let latest = try await reader.select().column("version").from("cargo_versions")
                 .where("name_key", .equal, try row.decode(column: "name_key", as: String.self))
                 .orderBy("seq", .descending).limit(1).first()?.decode(column: "version", as: String.self)
-            items.append(PackageSummary(format: format, name: try row.decode(column: "name"), latestVersion: latest,
-                                        description: try row.decode(column: "description", as: String?.self),
-                                        updatedAt: try row.decode(column: "updated_at")))
+            byName[name] = PackageSummary(format: format, name: name, latestVersion: latest,
+                                          description: try row.decode(column: "description", as: String?.self), updatedAt: 0)
         }
-        return ListingPage(items: items, query: query)
+        return byName
     }
+
+    /// The catalog rows: one per crate, under the name it was first published with.
+    public static let catalogSource = CatalogSource(format: "cargo", from: "cargo_crates", keyColumns: ["name"],
+                                                    updated: "updated_at", grouped: false)
 
     public func detail(name: String, baseURL: String) async throws -> PackageDetail? {
         let key = CrateName.key(name)

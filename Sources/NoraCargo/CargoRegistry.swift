@@ -19,7 +19,11 @@ import SQLKit
 ///
 /// Crates never published here are read through the pull-through cache (`Proxy/`).
 public struct CargoRegistry: Sendable {
-    public static let migrations: [Migration] = CrateIndex.migrations
+    public static let migrations: [Migration] = CrateIndex.migrations + [
+        // The catalog triggers find a crate's row by its display name.
+        Migration("cargo-catalog-000-name-index") { db in
+            try await db.create(index: "cargo_crates_name").on("cargo_crates").column("name").run()
+        }] + PackageCatalog.migration("cargo-catalog-001", CargoListing.catalogSource)
     /// Columns naming blobs this format keeps (for garbage collection).
     public static let blobReferences: [BlobReferenceColumn] = [BlobReferenceColumn("cargo_versions", "digest", format: "cargo", size: "size", names: ["name_key", "version"])]
     /// Largest `.crate` accepted (crates.io allows 10 MiB by default; private registries hold bigger ones).

@@ -25,21 +25,18 @@ public struct GoListing: PackageListing {
                            versions: Int(try ListingSQL.integer(versions, "n")), bytes: try ListingSQL.integer(versions, "bytes"))
     }
 
-    public func list(_ query: ListingQuery) async throws -> ListingPage {
-        // Grouped over the (module, version) primary key: by name the group walk stops at the page.
-        var select = db.reader.select().column("module")
-            .column(SQLFunction("MAX", args: SQLColumn("created_at")), as: "updated").from("go_versions")
-        if let pattern = query.likePattern { select = select.where(ListingSQL.nameLike("module", pattern)) }
-        select = select.groupBy("module")
-        select = query.sort == .updated ? select.orderBy(SQLOrderBy(expression: SQLIdentifier("updated"), direction: SQLDirection.descending)).orderBy("module") : select.orderBy("module")
-        var items: [PackageSummary] = []
-        for row in try await select.limit(query.fetchLimit).offset(query.offset).all() {
-            let module: String = try row.decode(column: "module")
-            items.append(PackageSummary(format: format, name: module, latestVersion: try await versions(module).first?.version,
-                                        description: nil, updatedAt: try ListingSQL.integer(row, "updated")))
+    public func summaries(_ entries: [CatalogEntry]) async throws -> [String: PackageSummary] {
+        var byName: [String: PackageSummary] = [:]
+        for entry in entries {
+            guard let newest = try await versions(entry.name).first else { continue }
+            byName[entry.name] = PackageSummary(format: format, name: entry.name, latestVersion: newest.version, description: nil, updatedAt: 0)
         }
-        return ListingPage(items: items, query: query)
+        return byName
     }
+
+    /// The catalog rows: one per module, updated when its newest version was.
+    public static let catalogSource = CatalogSource(format: "go", from: "go_versions", keyColumns: ["module"],
+                                                    updated: "MAX(created_at)", grouped: true)
 
     public func detail(name: String, baseURL: String) async throws -> PackageDetail? {
         let rows = try await versions(name)

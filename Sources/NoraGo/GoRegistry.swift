@@ -19,7 +19,7 @@ import NoraStorage
 /// Unknown modules and versions are 404 so a `GOPROXY=a,b` list falls through to the next.
 /// Modules never published here are read through the pull-through cache (`Proxy/`).
 public struct GoRegistry: Sendable {
-    public static let migrations: [Migration] = GoModuleIndex.migrations
+    public static let migrations: [Migration] = GoModuleIndex.migrations + PackageCatalog.migration("go-catalog-001", GoListing.catalogSource)
     /// Columns naming blobs this format keeps (for garbage collection).
     public static let blobReferences: [BlobReferenceColumn] = GoModuleIndex.blobReferences
 

@@ -10,8 +10,6 @@ public struct MavenPackageListing: PackageListing {
 
     public init(db: MetadataDatabase) { self.db = db }
 
-    static var coordinate: any SQLExpression { SQLQueryString("\(ident: "group_id") || ':' || \(ident: "artifact_id")") }
-
     public func stats() async throws -> FormatStats {
         let reader = db.reader
         let files = try await reader.select().column(ListingSQL.sum(SQLColumn("size")), as: "bytes").from("maven_files").first()
@@ -23,25 +21,22 @@ public struct MavenPackageListing: PackageListing {
                            versions: Int(try ListingSQL.integer(versions, "n")), bytes: try ListingSQL.integer(files, "bytes"))
     }
 
-    public func list(_ query: ListingQuery) async throws -> ListingPage {
-        // Grouped along the (group_id, artifact_id, version) index.
-        var select = db.reader.select().columns("group_id", "artifact_id")
-            .column(SQLFunction("MAX", args: SQLColumn("updated_at")), as: "updated").from("maven_files")
-            .where("untrusted_by", .is, SQLLiteral.null)
-        if let pattern = query.likePattern { select = select.where(ListingSQL.nameLike(Self.coordinate, pattern)) }
-        select = select.groupBy("group_id").groupBy("artifact_id")
-        select = query.sort == .updated ? select.orderBy(SQLOrderBy(expression: SQLIdentifier("updated"), direction: SQLDirection.descending)) : select
-        select = select.orderBy("group_id").orderBy("artifact_id")
-        var items: [PackageSummary] = []
-        for row in try await select.limit(query.fetchLimit).offset(query.offset).all() {
-            let group: String = try row.decode(column: "group_id"), artifact: String = try row.decode(column: "artifact_id")
-            let latest = try await MavenIndex(db: db).versions(groupId: group, artifactId: artifact, in: db.reader)
+    public func summaries(_ entries: [CatalogEntry]) async throws -> [String: PackageSummary] {
+        var byName: [String: PackageSummary] = [:]
+        for entry in entries {
+            let parts = entry.name.split(separator: ":", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { continue }
+            let latest = try await MavenIndex(db: db).versions(groupId: parts[0], artifactId: parts[1], in: db.reader)
                 .map { MavenVersion($0.0) }.max()
-            items.append(PackageSummary(format: format, name: "\(group):\(artifact)", latestVersion: latest?.description,
-                                        description: nil, updatedAt: try ListingSQL.integer(row, "updated")))
+            byName[entry.name] = PackageSummary(format: format, name: entry.name, latestVersion: latest?.description, description: nil, updatedAt: 0)
         }
-        return ListingPage(items: items, query: query)
+        return byName
     }
+
+    /// The catalog rows: one per `group:artifact` with trusted files.
+    public static let catalogSource = CatalogSource(
+        format: "maven", from: "maven_files", keyColumns: ["group_id", "artifact_id"], name: { "\($0[0]) || ':' || \($0[1])" },
+        updated: "MAX(updated_at)", filter: "untrusted_by IS NULL", grouped: true)
 
     public func detail(name: String, baseURL: String) async throws -> PackageDetail? {
         let parts = name.split(separator: ":", omittingEmptySubsequences: false)

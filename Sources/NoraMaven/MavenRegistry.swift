@@ -19,7 +19,7 @@ import NoraStorage
 /// Artifacts with nothing deployed here are read through the pull-through cache (`Proxy/`).
 public struct MavenRegistry: Sendable {
     public static let prefix = "maven2"
-    public static let migrations: [Migration] = MavenIndex.migrations
+    public static let migrations: [Migration] = MavenIndex.migrations + PackageCatalog.migration("maven-catalog-001", MavenPackageListing.catalogSource)
     /// Columns naming blobs this format keeps (for garbage collection).
     public static let blobReferences: [BlobReferenceColumn] = [BlobReferenceColumn("maven_files", "digest", format: "maven", size: "size", names: ["path"])]
 

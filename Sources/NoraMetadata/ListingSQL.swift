@@ -2,16 +2,6 @@ import SQLKit
 
 /// Pieces of SQL the per-format listings share; standard SQL that SQLite and PostgreSQL both run.
 public enum ListingSQL {
-    /// `lower(column) LIKE pattern ESCAPE '\'`: the pattern comes from `ListingQuery.likePattern`
-    /// (already lowercased and escaped).
-    public static func nameLike(_ column: any SQLExpression, _ pattern: String) -> any SQLExpression {
-        SQLQueryString("lower(\(column)) LIKE \(bind: pattern) ESCAPE '\\'")
-    }
-
-    public static func nameLike(_ column: String, _ pattern: String) -> any SQLExpression {
-        nameLike(SQLIdentifier(column), pattern)
-    }
-
     /// `CAST(SUM(x) AS BIGINT)`: PostgreSQL sums bigints as numeric; the cast keeps one integer type everywhere.
     public static func sum(_ expression: any SQLExpression) -> any SQLExpression {
         SQLQueryString("CAST(SUM(\(expression)) AS BIGINT)")

@@ -64,11 +64,12 @@ public struct MetadataCopy: Sendable {
         return reports
     }
 
-    /// The source's tables, except the migration record (the target keeps its own).
+    /// The source's tables, except the migration record (the target keeps its own) and the
+    /// catalog (the target's triggers fill it from the copied rows).
     func tables() async throws -> [String] {
         try await source.reader.raw("""
             SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'nora_migrations' ORDER BY name
-            """).all().map { try $0.decode(column: "name", as: String.self) }
+            """).all().map { try $0.decode(column: "name", as: String.self) }.filter { !PackageCatalog.derivedTables.contains($0) }
     }
 
     /// Column names of `table` in the target, with whether each holds integers.

@@ -18,17 +18,21 @@ public struct NpmListing: PackageListing {
                            versions: Int(try ListingSQL.integer(versions, "n")), bytes: try ListingSQL.integer(versions, "bytes"))
     }
 
-    public func list(_ query: ListingQuery) async throws -> ListingPage {
-        var select = db.reader.select().columns("name", "latest", "description", "modified_at").from("npm_packages")
-        if let pattern = query.likePattern { select = select.where(ListingSQL.nameLike("name", pattern)) }
-        select = query.sort == .updated ? select.orderBy("modified_at", .descending).orderBy("name") : select.orderBy("name")
-        let rows = try await select.limit(query.fetchLimit).offset(query.offset).all()
-        return ListingPage(items: try rows.map { row in
-            PackageSummary(format: format, name: try row.decode(column: "name"), latestVersion: try row.decode(column: "latest", as: String?.self),
-                           description: try row.decode(column: "description", as: String?.self),
-                           updatedAt: try row.decode(column: "modified_at", as: Int64.self) / 1000)
-        }, query: query)
+    public func summaries(_ entries: [CatalogEntry]) async throws -> [String: PackageSummary] {
+        guard !entries.isEmpty else { return [:] }
+        var byName: [String: PackageSummary] = [:]
+        for row in try await db.reader.select().columns("name", "latest", "description").from("npm_packages")
+            .where("name", .in, entries.map(\.name)).all() {
+            let name: String = try row.decode(column: "name")
+            byName[name] = PackageSummary(format: format, name: name, latestVersion: try row.decode(column: "latest", as: String?.self),
+                                          description: try row.decode(column: "description", as: String?.self), updatedAt: 0)
+        }
+        return byName
     }
+
+    /// The catalog rows: one per package row (`modified_at` is in milliseconds).
+    public static let catalogSource = CatalogSource(format: "npm", from: "npm_packages", keyColumns: ["name"],
+                                                    updated: "modified_at / 1000", grouped: false)
 
     public func detail(name: String, baseURL: String) async throws -> PackageDetail? {
         guard let packageName = try? PackageName(name), let state = try await NpmIndex(db: db).state(packageName) else { return nil }

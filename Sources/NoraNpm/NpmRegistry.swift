@@ -25,7 +25,7 @@ import NoraStorage
 /// Scoped names work as `@scope%2fname` and `@scope/name`. One route per method catches
 /// `/npm/**`; `NpmRoute` parses the path, then a small handler runs.
 public struct NpmRegistry: Sendable {
-    public static let migrations = NpmSchema.migrations
+    public static let migrations = NpmSchema.migrations + PackageCatalog.migration("npm-catalog-001", NpmListing.catalogSource)
     /// Every published version's tarball.
     public static let blobReferences = [BlobReferenceColumn("npm_versions", "digest", format: "npm", size: "size", names: ["package", "version"])]
 

@@ -26,28 +26,21 @@ public struct OCIListing: PackageListing {
                            bytes: try ListingSQL.integer(blobs, "bytes") + ListingSQL.integer(manifests, "bytes"))
     }
 
-    public func list(_ query: ListingQuery) async throws -> ListingPage {
-        let reader = db.reader
-        var select = reader.select().column(SQLColumn("name", table: "r"), as: "name")
-            .column(SQLFunction("MAX", args: SQLColumn("created_at", table: "r")), as: "created")
-            .column(SQLFunction("MAX", args: SQLColumn("updated_at", table: "t")), as: "updated")
-            .from(SQLAlias(SQLIdentifier("oci_repositories"), as: SQLIdentifier("r")))
-            .join(SQLAlias(SQLIdentifier("oci_tags"), as: SQLIdentifier("t")), method: SQLJoinMethod.left,
-                  on: SQLColumn("repo", table: "t"), .equal, SQLColumn("name", table: "r"))
-        if let pattern = query.likePattern { select = select.where(ListingSQL.nameLike(SQLColumn("name", table: "r"), pattern)) }
-        select = select.groupBy(SQLColumn("name", table: "r"))
-        if query.sort == .updated { select = select.orderBy(SQLOrderBy(expression: SQLIdentifier("updated"), direction: SQLDirection.descending)) }
-        select = select.orderBy(SQLOrderBy(expression: SQLColumn("name", table: "r"), direction: SQLDirection.ascending))
-        var items: [PackageSummary] = []
-        for row in try await select.limit(query.fetchLimit).offset(query.offset).all() {
-            let name: String = try row.decode(column: "name")
-            let latest = try await reader.select().column("tag").from("oci_tags").where("repo", .equal, name)
+    public func summaries(_ entries: [CatalogEntry]) async throws -> [String: PackageSummary] {
+        var byName: [String: PackageSummary] = [:]
+        for entry in entries {
+            let latest = try await db.reader.select().column("tag").from("oci_tags").where("repo", .equal, entry.name)
                 .orderBy("updated_at", .descending).orderBy("tag").limit(1).first()?.decode(column: "tag", as: String.self)
-            let updated = try row.decodeNil(column: "updated") ? try ListingSQL.integer(row, "created") : try ListingSQL.integer(row, "updated")
-            items.append(PackageSummary(format: format, name: name, latestVersion: latest, description: nil, updatedAt: updated))
+            byName[entry.name] = PackageSummary(format: format, name: entry.name, latestVersion: latest, description: nil, updatedAt: 0)
         }
-        return ListingPage(items: items, query: query)
+        return byName
     }
+
+    /// The catalog rows: one per repository, updated when a tag last moved (or when created).
+    public static let catalogSource = CatalogSource(
+        format: "docker", from: "oci_repositories", keyColumns: ["name"],
+        updated: "COALESCE((SELECT MAX(t.updated_at) FROM oci_tags t WHERE t.repo = oci_repositories.name), oci_repositories.created_at)",
+        grouped: false, triggers: [("oci_repositories", ["name"]), ("oci_tags", ["repo"])])
 
     public func detail(name: String, baseURL: String) async throws -> PackageDetail? {
         guard let repo = try? RepositoryName(name), try await OCIIndex(db: db).repositoryExists(repo) else { return nil }

@@ -10,7 +10,7 @@ import NoraStorage
 /// One route per method catches `/v2/**`; `OCIRoute` parses the path from the right
 /// (repository names may contain `blobs`, `manifests`, `tags`), then a small handler runs.
 public struct OCIRegistry: Sendable {
-    public static let migrations = OCISchema.migrations
+    public static let migrations = OCISchema.migrations + PackageCatalog.migration("oci-catalog-001", OCIListing.catalogSource)
     /// Manifests are blobs too; blob links keep layers a repository may serve.
     public static let blobReferences = [
         BlobReferenceColumn("oci_manifests", "digest", format: "docker", size: "size", names: ["repo"]),

@@ -24,30 +24,23 @@ public struct PyPIListing: PackageListing {
                            versions: Int(try ListingSQL.integer(versions, "n")), bytes: try ListingSQL.integer(files, "bytes"))
     }
 
-    public func list(_ query: ListingQuery) async throws -> ListingPage {
-        // One aggregate row per project; by name the project index bounds it, by update the
-        // newest upload per project is read from the (project, uploaded_at) index.
-        var select = db.reader.select().column(SQLColumn("display_name", table: "p"), as: "display")
-            .column(SQLColumn("name", table: "p"), as: "name")
-            .column(SQLFunction("MAX", args: SQLColumn("uploaded_at", table: "f")), as: "updated")
-            .from(SQLAlias(SQLIdentifier("pypi_projects"), as: SQLIdentifier("p")))
-            .join(SQLAlias(SQLIdentifier("pypi_files"), as: SQLIdentifier("f")), method: SQLJoinMethod.inner,
-                  on: SQLColumn("project", table: "f"), .equal, SQLColumn("name", table: "p"))
-        if let pattern = query.likePattern { select = select.where(ListingSQL.nameLike(SQLColumn("name", table: "p"), pattern)) }
-        select = select.groupBy(SQLColumn("name", table: "p")).groupBy(SQLColumn("display_name", table: "p"))
-        select = query.sort == .updated ? select.orderBy(SQLOrderBy(expression: SQLIdentifier("updated"), direction: SQLDirection.descending)).orderBy(SQLColumn("name", table: "p"))
-            : select.orderBy(SQLOrderBy(expression: SQLColumn("name", table: "p"), direction: SQLDirection.ascending))
-        let rows = try await select.limit(query.fetchLimit).offset(query.offset).all()
-        var items: [PackageSummary] = []
-        for row in rows {
+    public func summaries(_ entries: [CatalogEntry]) async throws -> [String: PackageSummary] {
+        guard !entries.isEmpty else { return [:] }
+        var byName: [String: PackageSummary] = [:]
+        for row in try await db.reader.select().columns("name", "display_name").from("pypi_projects")
+            .where("name", .in, entries.map(\.name)).all() {
             let name: String = try row.decode(column: "name")
             let latest = try await db.reader.select().column("version").from("pypi_files").where("project", .equal, name)
                 .orderBy("uploaded_at", .descending).limit(1).first()?.decode(column: "version", as: String.self)
-            items.append(PackageSummary(format: format, name: try row.decode(column: "display"), latestVersion: latest, description: nil,
-                                        updatedAt: try ListingSQL.integer(row, "updated") / 1000))
+            byName[name] = PackageSummary(format: format, name: try row.decode(column: "display_name"), latestVersion: latest,
+                                          description: nil, updatedAt: 0)
         }
-        return ListingPage(items: items, query: query)
+        return byName
     }
+
+    /// The catalog rows: one per project with files, under its normalized name (`uploaded_at` is in milliseconds).
+    public static let catalogSource = CatalogSource(format: "pypi", from: "pypi_files", keyColumns: ["project"],
+                                                    updated: "MAX(uploaded_at) / 1000", grouped: true)
 
     public func detail(name: String, baseURL: String) async throws -> PackageDetail? {
         let normalized = ProjectName.normalize(name)

@@ -18,7 +18,7 @@ import NoraStorage
 ///
 /// Projects never uploaded here are read through the pull-through cache (`Proxy/`).
 public struct PyPIRegistry: Sendable {
-    public static let migrations = PyPIIndex.migrations
+    public static let migrations = PyPIIndex.migrations + PackageCatalog.migration("pypi-catalog-001", PyPIListing.catalogSource)
     /// Columns naming blobs this format keeps (for garbage collection).
     public static let blobReferences = [
         BlobReferenceColumn("pypi_files", "digest", format: "pypi", size: "size", names: ["project", "filename"]),

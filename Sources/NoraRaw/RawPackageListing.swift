@@ -17,17 +17,21 @@ public struct RawPackageListing: PackageListing {
         return FormatStats(format: format, packages: count, versions: count, bytes: try ListingSQL.integer(row, "bytes"))
     }
 
-    public func list(_ query: ListingQuery) async throws -> ListingPage {
-        var select = db.reader.select().columns("path", "size", "content_type", "updated_at").from("raw_files")
-        if let pattern = query.likePattern { select = select.where(ListingSQL.nameLike("path", pattern)) }
-        select = query.sort == .updated ? select.orderBy("updated_at", .descending).orderBy("path") : select.orderBy("path")
-        let rows = try await select.limit(query.fetchLimit).offset(query.offset).all()
-        return ListingPage(items: try rows.map { row in
-            PackageSummary(format: format, name: try row.decode(column: "path"), latestVersion: nil,
-                           description: "\(try row.decode(column: "content_type", as: String.self)), \(try row.decode(column: "size", as: Int64.self)) bytes",
-                           updatedAt: try row.decode(column: "updated_at"))
-        }, query: query)
+    public func summaries(_ entries: [CatalogEntry]) async throws -> [String: PackageSummary] {
+        guard !entries.isEmpty else { return [:] }
+        var byName: [String: PackageSummary] = [:]
+        for row in try await db.reader.select().columns("path", "size", "content_type").from("raw_files")
+            .where("path", .in, entries.map(\.name)).all() {
+            let path: String = try row.decode(column: "path")
+            byName[path] = PackageSummary(format: format, name: path, latestVersion: nil,
+                                          description: "\(try row.decode(column: "content_type", as: String.self)), \(try row.decode(column: "size", as: Int64.self)) bytes",
+                                          updatedAt: 0)
+        }
+        return byName
     }
+
+    /// The catalog rows: one per file.
+    public static let catalogSource = CatalogSource(format: "raw", from: "raw_files", keyColumns: ["path"], updated: "updated_at", grouped: false)
 
     public func detail(name: String, baseURL: String) async throws -> PackageDetail? {
         guard let file = try await RawFileIndex(db: db).file(name) else { return nil }

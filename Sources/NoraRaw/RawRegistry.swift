@@ -12,7 +12,7 @@ import NoraStorage
 ///     GET    /raw/<folder>/  listing: JSON when asked (Accept or ?format=json), else HTML; ?limit=&after=
 public struct RawRegistry: Sendable {
     public static let prefix = "raw"
-    public static let migrations = RawFileIndex.migrations
+    public static let migrations = RawFileIndex.migrations + PackageCatalog.migration("raw-catalog-001", RawPackageListing.catalogSource)
     public static let blobReferences = [BlobReferenceColumn("raw_files", "digest", format: "raw", size: "size", names: ["path"])]
 
     let index: RawFileIndex

@@ -31,6 +31,7 @@ public struct NoraWeb: Sendable {
     let settings: Settings
     let access: WebAccess
     let stats: StatsCache
+    let catalog: PackageCatalog
     let startedAt = Clock.nowSeconds()
 
     public init(listings: [any PackageListing], db: MetadataDatabase, recorder: any ActivityRecorder, tokens: TokenStore,
@@ -47,6 +48,7 @@ public struct NoraWeb: Sendable {
         self.access = WebAccess(policy: settings.policy, publicWebUI: settings.publicWebUI, sessions: SessionStore(db: db),
                                 secureCookies: settings.publicURL?.hasPrefix("https://") ?? false)
         self.stats = StatsCache(seconds: 10)
+        self.catalog = PackageCatalog(db: db)
     }
 
     public static let migrations = ActivityStore.migrations + SessionStore.migrations

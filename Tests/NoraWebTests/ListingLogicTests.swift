@@ -6,10 +6,9 @@ import Testing
 
 /// The pure parts of the listings: queries, and the small parsers behind package pages.
 @Suite struct ListingLogicTests {
-    @Test func queryEscapesLikePatternsAndClampsPaging() {
+    @Test func queryTrimsTheFilterAndClampsPaging() {
         let query = ListingQuery(filter: "  A_b%c\\d ", sort: .updated, limit: 5000, offset: -3)
         #expect(query.filter == "A_b%c\\d")
-        #expect(query.likePattern == "%a\\_b\\%c\\\\d%")
         #expect(query.limit == ListingQuery.maxLimit)
         #expect(query.offset == 0)
         #expect(query.fetchLimit == ListingQuery.maxLimit + 1)

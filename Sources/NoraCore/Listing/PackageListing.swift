@@ -7,11 +7,23 @@ public protocol PackageListing: Sendable {
     var format: RegistryFormat { get }
     /// Counts for the dashboard.
     func stats() async throws -> FormatStats
-    /// One page of packages, filtered by a name fragment and sorted.
-    func list(_ query: ListingQuery) async throws -> ListingPage
+    /// The list rows of packages the catalog named (a page of `package_catalog`), by catalog
+    /// name; a package gone since is left out. One or a few indexed reads per entry.
+    func summaries(_ entries: [CatalogEntry]) async throws -> [String: PackageSummary]
     /// Everything the package page shows, or nil when there is no such package.
     /// `baseURL` is this registry's public URL (for the install snippets).
     func detail(name: String, baseURL: String) async throws -> PackageDetail?
+}
+
+/// A package as `package_catalog` names it: what the listings page and sort by.
+public struct CatalogEntry: Sendable, Equatable {
+    public var format: RegistryFormat
+    public var name: String
+    /// Unix seconds of the last change.
+    public var updatedAt: Int64
+    public init(format: RegistryFormat, name: String, updatedAt: Int64) {
+        self.format = format; self.name = name; self.updatedAt = updatedAt
+    }
 }
 
 public enum ListingSort: String, Sendable, Codable, CaseIterable {
@@ -32,18 +44,6 @@ public struct ListingQuery: Sendable, Equatable {
         self.sort = sort
         self.limit = min(max(limit, 1), Self.maxLimit)
         self.offset = max(offset, 0)
-    }
-
-    /// The filter as a SQL `LIKE` pattern (`%fragment%`), with the pattern characters
-    /// escaped by `\` (the listings add `ESCAPE '\'`), lowercased for case-insensitive names.
-    public var likePattern: String? {
-        guard let filter else { return nil }
-        var escaped = ""
-        for c in filter.lowercased() {
-            if c == "%" || c == "_" || c == "\\" { escaped.append("\\") }
-            escaped.append(c)
-        }
-        return "%\(escaped)%"
     }
 
     /// Rows asked of the database: one more than shown tells whether a next page exists.

@@ -39,9 +39,9 @@ struct ManagementAPI {
         let params = request.uri.queryParameters
         let query = try Self.listingQuery(params)
         if let format = params["format"].map(String.init), !format.isEmpty {
-            return .json(try await web.queryListing(format).list(query))
+            return .json(try await web.list([web.queryListing(format).format], query))
         }
-        return .json(try await web.searchAll(query))
+        return .json(try await web.list(nil, query))
     }
 
     func package(_ request: Request, _ context: NoraRequestContext) async throws -> Response {
@@ -95,17 +95,20 @@ struct ManagementAPI {
 }
 
 extension NoraWeb {
-    /// The same query over every format, merged by name (or by update time); a page per
-    /// format, so `has_more` says whether any format has more.
-    func searchAll(_ query: ListingQuery) async throws -> ListingPage {
-        var items: [PackageSummary] = [], more = false
-        for format in formats {
+    /// One page of `formats`' packages (all of them when nil): the catalog pages, sorts and
+    /// filters; each format then fills in its rows (latest version, description).
+    func list(_ formats: [RegistryFormat]?, _ query: ListingQuery) async throws -> ListingPage {
+        let page = try await catalog.page(formats: formats ?? self.formats, query)
+        var found: [RegistryFormat: [String: PackageSummary]] = [:]
+        for format in Set(page.entries.map(\.format)) {
             guard let listing = listings[format] else { continue }
-            let page = try await listing.list(query)
-            items += page.items
-            more = more || page.hasMore
+            found[format] = try await listing.summaries(page.entries.filter { $0.format == format })
         }
-        items.sort { query.sort == .updated ? ($0.updatedAt, $1.name) > ($1.updatedAt, $0.name) : ($0.name.lowercased(), $0.format) < ($1.name.lowercased(), $1.format) }
-        return ListingPage(items: items, offset: query.offset, limit: query.limit, hasMore: more)
+        let items = page.entries.compactMap { entry -> PackageSummary? in
+            guard var summary = found[entry.format]?[entry.name] else { return nil }
+            summary.updatedAt = entry.updatedAt
+            return summary
+        }
+        return ListingPage(items: items, offset: query.offset, limit: query.limit, hasMore: page.hasMore)
     }
 }

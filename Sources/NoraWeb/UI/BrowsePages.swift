@@ -48,7 +48,7 @@ extension WebUI {
     func browse(_ request: Request, _ context: NoraRequestContext, _ layout: Layout) async throws -> Response {
         let listing = try web.listing(try context.parameters.require("format"))
         let query = try ManagementAPI.listingQuery(request.uri.queryParameters)
-        let page = try await listing.list(query)
+        let page = try await web.list([listing.format], query)
         let title = Display.formatName(listing.format)
         return layout.page(title: title, current: listing.format.rawValue) { h in
             h.element("h1", title)
@@ -60,7 +60,7 @@ extension WebUI {
 
     func search(_ request: Request, _ context: NoraRequestContext, _ layout: Layout) async throws -> Response {
         let query = try ManagementAPI.listingQuery(request.uri.queryParameters)
-        let page = query.filter == nil ? nil : try await web.searchAll(query)
+        let page = query.filter == nil ? nil : try await web.list(nil, query)
         return layout.page(title: "Search", current: "search") { h in
             h.element("h1", "Search all formats")
             filterForm(&h, action: "/ui/search", query: query, label: "Package name contains")

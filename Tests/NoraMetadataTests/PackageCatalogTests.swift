@@ -1,0 +1,174 @@
+import NoraCore
+@testable import NoraMetadata
+import NoraMetadataTesting
+import SQLKit
+import Testing
+
+/// The package catalog on both dialects: triggers follow every write of the source tables,
+/// existing rows are catalogued by the migration, and paging/search read indexes only.
+@Suite struct PackageCatalogTests {
+    /// A Maven-like source (several rows per package, two key columns, a filter) and an
+    /// OCI-like one (a package row plus a second table that moves its update time).
+    static let tables = Migration("test-catalog-tables") { db in
+        try await db.create(table: "demo_files")
+            .column("grp", type: .text, .notNull).column("art", type: .text, .notNull).column("version", type: .text, .notNull)
+            .column("at", type: .bigint, .notNull).column("untrusted", type: .text)
+            .primaryKey("grp", "art", "version").run()
+        try await db.create(table: "demo_repos").column("name", type: .text, .primaryKey(autoIncrement: false))
+            .column("created", type: .bigint, .notNull).run()
+        try await db.create(table: "demo_tags").column("repo", type: .text, .notNull).column("tag", type: .text, .notNull)
+            .column("at", type: .bigint, .notNull).primaryKey("repo", "tag").run()
+    }
+
+    static let files = CatalogSource(format: "maven", from: "demo_files", keyColumns: ["grp", "art"], name: { "\($0[0]) || ':' || \($0[1])" },
+                                     updated: "MAX(at)", filter: "untrusted IS NULL", grouped: true)
+    static let repos = CatalogSource(
+        format: "docker", from: "demo_repos", keyColumns: ["name"],
+        updated: "COALESCE((SELECT MAX(t.at) FROM demo_tags t WHERE t.repo = demo_repos.name), demo_repos.created)",
+        grouped: false, triggers: [("demo_repos", ["name"]), ("demo_tags", ["repo"])])
+
+    static var catalogMigrations: [Migration] {
+        PackageCatalog.migration("test-catalog-maven", files) + PackageCatalog.migration("test-catalog-docker", repos)
+    }
+
+    func withCatalog(_ body: (MetadataDatabase, PackageCatalog) async throws -> Void) async throws {
+        try await withDatabase { db in
+            try await db.migrate([Self.tables] + Self.catalogMigrations)
+            try await body(db, PackageCatalog(db: db))
+        }
+    }
+
+    func file(_ db: MetadataDatabase, _ grp: String, _ art: String, _ version: String, at: Int64, untrusted: String? = nil) async throws {
+        try await db.transaction { tx in
+            try await tx.insert(into: "demo_files").columns("grp", "art", "version", "at", "untrusted")
+                .values(SQLBind(grp), SQLBind(art), SQLBind(version), SQLBind(at), SQLBind(untrusted)).run()
+        }
+    }
+
+    func entries(_ catalog: PackageCatalog, _ formats: [RegistryFormat] = [.maven, .docker], _ query: ListingQuery = ListingQuery()) async throws -> [String] {
+        try await catalog.page(formats: formats, query).entries.map { "\($0.format.rawValue) \($0.name) \($0.updatedAt)" }
+    }
+
+    func grams(_ db: MetadataDatabase, _ name: String) async throws -> Int {
+        try await db.reader.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("package_grams")
+            .where("name", .equal, name).first()!.decode(column: "n", as: Int.self)
+    }
+
+    @Test func triggersFollowInsertsUpdatesAndDeletes() async throws {
+        try await withCatalog { db, catalog in
+            try await file(db, "com.acme", "core", "1.0", at: 100)
+            try await file(db, "com.acme", "core", "2.0", at: 200)
+            try await file(db, "com.acme", "core", "3.0", at: 300, untrusted: "sha1 mismatch")
+            try await file(db, "org.other", "lib", "1.0", at: 50, untrusted: "sha1 mismatch")
+            #expect(try await entries(catalog) == ["maven com.acme:core 200"], "untrusted rows do not count")
+            #expect(try await grams(db, "com.acme:core") == "com.acme:core".count - 2)
+
+            try await db.transaction { tx in try await tx.update("demo_files").set("untrusted", to: SQLLiteral.null).where("version", .equal, "3.0").run() }
+            #expect(try await entries(catalog) == ["maven com.acme:core 300"])
+            try await db.transaction { tx in try await tx.delete(from: "demo_files").where("version", .notEqual, "1.0").run() }
+            #expect(try await entries(catalog) == ["maven com.acme:core 100"])
+            try await db.transaction { tx in try await tx.delete(from: "demo_files").run() }
+            #expect(try await entries(catalog).isEmpty)
+            #expect(try await grams(db, "com.acme:core") == 0, "a package's grams go with it")
+
+            try await db.transaction { tx in
+                try await tx.insert(into: "demo_repos").columns("name", "created").values(SQLBind("team/app"), SQLBind(Int64(10))).run()
+            }
+            #expect(try await entries(catalog) == ["docker team/app 10"])
+            try await db.transaction { tx in
+                try await tx.insert(into: "demo_tags").columns("repo", "tag", "at").values(SQLBind("team/app"), SQLBind("v1"), SQLBind(Int64(70))).run()
+            }
+            #expect(try await entries(catalog) == ["docker team/app 70"], "a tag moves the repository's update time")
+            try await db.transaction { tx in try await tx.delete(from: "demo_tags").run() }
+            #expect(try await entries(catalog) == ["docker team/app 10"])
+            try await db.transaction { tx in try await tx.delete(from: "demo_repos").run() }
+            #expect(try await entries(catalog).isEmpty)
+        }
+    }
+
+    @Test func migrationCataloguesExistingRows() async throws {
+        try await withDatabase { db in
+            try await db.migrate([Self.tables])
+            try await file(db, "com.acme", "core", "1.0", at: 100)
+            try await file(db, "com.acme", "core", "1.1", at: 150)
+            try await db.migrate(Self.catalogMigrations)
+            #expect(try await entries(PackageCatalog(db: db)) == ["maven com.acme:core 150"])
+            #expect(try await grams(db, "com.acme:core") == 11)
+        }
+    }
+
+    @Test func searchFindsSubstringsWithoutFalseGramMatches() async throws {
+        try await withCatalog { db, catalog in
+            for (grp, art) in [("com.acme", "core"), ("com.acme", "core-utils"), ("org.example", "Widget_%x"), ("x", "abcab"), ("io", "abc")] {
+                try await file(db, grp, art, "1.0", at: 1)
+            }
+            func names(_ filter: String) async throws -> [String] {
+                try await catalog.page(formats: [.maven], ListingQuery(filter: filter)).entries.map(\.name)
+            }
+            #expect(try await names("CORE") == ["com.acme:core", "com.acme:core-utils"])
+            #expect(try await names("e:c") == ["com.acme:core", "com.acme:core-utils"])
+            #expect(try await names("acme:core-u") == ["com.acme:core-utils"])
+            #expect(try await names("widget_%") == ["org.example:Widget_%x"], "LIKE characters are literal")
+            #expect(try await names("t_%") == ["org.example:Widget_%x"])
+            #expect(try await names("t%_").isEmpty)
+            #expect(try await names("abcabc").isEmpty, "every gram present is not a substring")
+            #expect(try await names("abcab") == ["x:abcab"])
+            #expect(try await names("co") == ["com.acme:core", "com.acme:core-utils"], "short terms match the start of a name")
+            #expect(try await names("re").isEmpty)
+            #expect(try await names("IO") == ["io:abc"])
+            #expect(try await catalog.page(formats: [.docker], ListingQuery(filter: "core")).entries.isEmpty, "formats not asked for stay out")
+        }
+    }
+
+    @Test func pagesSortByNameOrUpdate() async throws {
+        try await withCatalog { db, catalog in
+            for i in 0..<5 { try await file(db, "g", "a\(i)", "1", at: Int64(100 - i * 10)) }
+            try await db.transaction { tx in
+                try await tx.insert(into: "demo_repos").columns("name", "created").values(SQLBind("a2"), SQLBind(Int64(85))).run()
+            }
+            let byName = try await catalog.page(formats: [.maven, .docker], ListingQuery(limit: 2, offset: 1))
+            #expect(byName.entries.map(\.name) == ["g:a0", "g:a1"] && byName.hasMore)
+            let recent = try await catalog.page(formats: [.maven, .docker], ListingQuery(sort: .updated, limit: 3, offset: 1))
+            #expect(recent.entries.map(\.name) == ["g:a1", "a2", "g:a2"] && recent.hasMore)
+            let last = try await catalog.page(formats: [.maven], ListingQuery(sort: .updated, limit: 3, offset: 3))
+            #expect(last.entries.map(\.name) == ["g:a3", "g:a4"] && !last.hasMore)
+        }
+    }
+
+    /// SQLite's plan for every page shape reads indexes: no table is scanned row by row.
+    @Test(.enabled(if: !TestDatabase.isPostgres)) func pageQueriesReadIndexesOnly() async throws {
+        try await withCatalog { db, catalog in
+            for i in 0..<50 { try await file(db, "com.acme", "artifact-\(i)", "1", at: Int64(i)) }
+            try await db.transaction { tx in try await tx.raw("ANALYZE").run() }
+            for formats: [RegistryFormat] in [[.maven], [.maven, .docker]] {
+                for sort in ListingSort.allCases {
+                    for filter in [nil, "ar", "ACT-1"] {
+                        let select = catalog.pageQuery(formats: formats, ListingQuery(filter: filter, sort: sort, offset: 10))
+                        let plan = try await db.reader.raw("EXPLAIN QUERY PLAN \(select.select)").all()
+                            .map { try $0.decode(column: "detail", as: String.self) }
+                        let shape = "\(formats) \(sort) \(filter ?? "-"): \(plan)"
+                        let catalogReads = plan.filter { $0.hasPrefix("SCAN c") || $0.hasPrefix("SEARCH c") }
+                        #expect(catalogReads.count == 1 && catalogReads.allSatisfy { $0.contains("INDEX") }, "\(shape)")
+                        #expect(!plan.contains { $0.hasPrefix("SCAN package_") }, "\(shape)")
+                        if filter == nil {
+                            // An unfiltered page is an ordered index walk that LIMIT cuts short.
+                            #expect(!plan.contains("USE TEMP B-TREE FOR ORDER BY"), "\(shape)")
+                        } else {
+                            // A filtered page reads only the rows the term selects.
+                            #expect(catalogReads.allSatisfy { $0.contains("(lname>? AND lname<?)") || ($0.contains("name=?") && $0.contains("format=?")) }, "\(shape)")
+                        }
+                    }
+                }
+            }
+            #expect(try await catalog.page(formats: [.maven], ListingQuery(filter: "ACT-1")).entries.count == 11)
+        }
+    }
+
+    @Test func searchTermsLowercaseAsciiOnlyAndSplitIntoGrams() {
+        #expect(CatalogSearchTerm("AbC-Ä").text == "abc-Ä")
+        #expect(CatalogSearchTerm("ab").grams == nil)
+        #expect(CatalogSearchTerm("aaaa").grams == ["aaa"])
+        #expect(CatalogSearchTerm("a_b%").grams == ["a_b", "_b%"])
+        #expect(CatalogSearchTerm("a_b%\\").likePattern == "%a\\_b\\%\\\\%")
+    }
+}
