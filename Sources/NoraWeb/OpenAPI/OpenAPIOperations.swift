@@ -8,7 +8,7 @@ extension OpenAPIDocument {
     ]
     static let json = "application/json"
     static let listingParameters = [
-        P(name: "q", location: .query, description: "Case-insensitive name fragment."),
+        P(name: "q", location: .query, description: "Case-insensitive name fragment: three or more characters match anywhere in a name, one or two match its start."),
         P(name: "sort", location: .query, description: "name (default) or updated (newest first).",
           schema: ["type": "string", "enum": ["name", "updated"]]),
         P(name: "limit", location: .query, description: "Page size, 1–200 (default 50).",

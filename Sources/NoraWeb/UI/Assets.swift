@@ -38,6 +38,7 @@ enum Assets {
     .snippet-body button { position: absolute; top: 6px; right: 6px; }
     form.inline { display: flex; flex-wrap: wrap; gap: 8px; align-items: end; margin: 8px 0; }
     label { display: block; font-size: .875rem; color: var(--muted); }
+    p.hint { font-size: .75rem; margin: 0 0 8px; }
     code { overflow-wrap: anywhere; }
     input, select, textarea { max-width: 100%; }
     input, select, textarea, button { font: inherit; color: var(--fg); background: var(--bg); border: 1px solid var(--line); border-radius: 6px; padding: 6px 8px; }

@@ -100,12 +100,15 @@ extension WebUI {
 
     func filterForm(_ h: inout HTMLBuilder, action: String, query: ListingQuery, label: String) {
         h.raw("<form class=\"inline\" role=\"search\" method=\"get\" action=\""); h.text(action); h.raw("\">")
-        h.raw("<div><label for=\"q\">"); h.text(label); h.raw("</label><input id=\"q\" name=\"q\" type=\"search\" value=\"")
-        h.text(query.filter ?? ""); h.raw("\"></div>")
+        h.raw("<div><label for=\"q\">"); h.text(label)
+        h.raw("</label><input id=\"q\" name=\"q\" type=\"search\" aria-describedby=\"q-hint\" value=\"")
+        h.text(query.filter ?? "")
+        h.raw("\"></div>")
         h.raw("<div><label for=\"sort\">Sort by</label><select id=\"sort\" name=\"sort\">")
         h.raw("<option value=\"name\"\(query.sort == .name ? " selected" : "")>Name</option>")
         h.raw("<option value=\"updated\"\(query.sort == .updated ? " selected" : "")>Last update</option></select></div>")
         h.raw("<button type=\"submit\">Apply</button></form>")
+        h.raw("<p id=\"q-hint\" class=\"muted hint\">Three or more characters match anywhere in a name; one or two match its start.</p>")
     }
 
     func packageTable(_ h: inout HTMLBuilder, _ items: [PackageSummary], showFormat: Bool) {
