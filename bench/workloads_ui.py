@@ -31,7 +31,9 @@ def pages():
     return [("dashboard", "/ui/"),
             (f"package page ({B.SIZES['ui_versions']} versions)", f"/ui/npm/{PAGE}"),
             ("browse npm, sorted by update, middle of the list", f"/ui/npm?sort=updated&offset={n // 2}"),
-            ("search across formats", "/ui/search?q=ui-0777")]
+            ("search across formats", "/ui/search?q=ui-0777"),
+            ("search matching every package", "/ui/search?q=bench-ui"),
+            ("search, two characters (name prefix)", "/ui/search?q=be")]
 
 
 def fill(srv):

@@ -4,6 +4,14 @@ import NoraMetadataTesting
 import SQLKit
 import Testing
 
+extension Array {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var result: [T] = []
+        for element in self { result.append(try await transform(element)) }
+        return result
+    }
+}
+
 /// The package catalog on both dialects: triggers follow every write of the source tables,
 /// existing rows are catalogued by the migration, and paging/search read indexes only.
 @Suite struct PackageCatalogTests {
@@ -135,27 +143,60 @@ import Testing
         }
     }
 
-    /// SQLite's plan for every page shape reads indexes: no table is scanned row by row.
+    /// A dense term walks the sort order; a selective one reads the smallest posting list or
+    /// prefix range; every driver gives the same page.
+    @Test func searchPicksTheMostSelectiveReadAndEveryReadAgrees() async throws {
+        try await withDatabase { db in
+            try await db.migrate([Self.tables] + Self.catalogMigrations)
+            let catalog = PackageCatalog(db: db, candidateLimit: 5)
+            for i in 0..<12 { try await file(db, "com.acme", "core-\(i)", "1", at: Int64(i)) }
+            try await file(db, "org.zed", "zed-core", "1", at: 99)
+            #expect(try await catalog.driver(formats: [.maven], CatalogSearchTerm("core")) == .walk, "12 > 5 names hold each gram")
+            #expect(try await catalog.driver(formats: [.maven], CatalogSearchTerm("zed-co")) == .gram("zed"))
+            #expect(try await catalog.driver(formats: [.maven], CatalogSearchTerm("re-1")) == .gram("e-1"))
+            #expect(try await catalog.driver(formats: [.maven], CatalogSearchTerm("co")) == .walk)
+            #expect(try await catalog.driver(formats: [.maven], CatalogSearchTerm("or")) == .prefix)
+            #expect(try await catalog.driver(formats: [.docker], CatalogSearchTerm("core")) == .gram("cor"), "other formats' postings do not count")
+            for (filter, drivers) in [("core", [PackageCatalog.Driver.walk, .gram("ore")]), ("E-1", [.walk, .gram("e-1")]),
+                                      ("co", [.walk, .prefix]), ("zed-co", [.walk, .gram("zed"), .gram("d-c")])] {
+                for sort in ListingSort.allCases {
+                    let query = ListingQuery(filter: filter, sort: sort, limit: 4, offset: 1)
+                    let pages = try await drivers.asyncMap { driver in
+                        try await catalog.pageQuery(formats: [.maven, .docker], query, driver: driver).all().map { try $0.decode(column: "name", as: String.self) }
+                    }
+                    #expect(Set(pages.map { $0.joined(separator: ",") }).count == 1, "\(filter) \(sort): \(pages)")
+                }
+            }
+            let page = try await catalog.page(formats: [.maven], ListingQuery(filter: "E-1", sort: .updated))
+            #expect(page.entries.map(\.name) == ["com.acme:core-11", "com.acme:core-10", "com.acme:core-1"])
+        }
+    }
+
+    /// SQLite's plan for every page shape reads indexes only: an unfiltered or dense page is an
+    /// ordered index walk that LIMIT cuts short; a selective one reads only what the term selects.
     @Test(.enabled(if: !TestDatabase.isPostgres)) func pageQueriesReadIndexesOnly() async throws {
         try await withCatalog { db, catalog in
             for i in 0..<50 { try await file(db, "com.acme", "artifact-\(i)", "1", at: Int64(i)) }
             try await db.transaction { tx in try await tx.raw("ANALYZE").run() }
+            let shapes: [(String?, [PackageCatalog.Driver])] = [(nil, [.walk]), ("ar", [.walk, .prefix]), ("ACT-1", [.walk, .gram("act")])]
             for formats: [RegistryFormat] in [[.maven], [.maven, .docker]] {
                 for sort in ListingSort.allCases {
-                    for filter in [nil, "ar", "ACT-1"] {
-                        let select = catalog.pageQuery(formats: formats, ListingQuery(filter: filter, sort: sort, offset: 10))
-                        let plan = try await db.reader.raw("EXPLAIN QUERY PLAN \(select.select)").all()
-                            .map { try $0.decode(column: "detail", as: String.self) }
-                        let shape = "\(formats) \(sort) \(filter ?? "-"): \(plan)"
-                        let catalogReads = plan.filter { $0.hasPrefix("SCAN c") || $0.hasPrefix("SEARCH c") }
-                        #expect(catalogReads.count == 1 && catalogReads.allSatisfy { $0.contains("INDEX") }, "\(shape)")
-                        #expect(!plan.contains { $0.hasPrefix("SCAN package_") }, "\(shape)")
-                        if filter == nil {
-                            // An unfiltered page is an ordered index walk that LIMIT cuts short.
-                            #expect(!plan.contains("USE TEMP B-TREE FOR ORDER BY"), "\(shape)")
-                        } else {
-                            // A filtered page reads only the rows the term selects.
-                            #expect(catalogReads.allSatisfy { $0.contains("(lname>? AND lname<?)") || ($0.contains("name=?") && $0.contains("format=?")) }, "\(shape)")
+                    for (filter, drivers) in shapes {
+                        for driver in drivers {
+                            let select = catalog.pageQuery(formats: formats, ListingQuery(filter: filter, sort: sort, offset: 10), driver: driver)
+                            let plan = try await db.reader.raw("EXPLAIN QUERY PLAN \(select.select)").all()
+                                .map { try $0.decode(column: "detail", as: String.self) }
+                            let shape = "\(formats) \(sort) \(filter ?? "-") \(driver): \(plan)"
+                            let catalogReads = plan.filter { $0.hasPrefix("SCAN c") || $0.hasPrefix("SEARCH c") }
+                            #expect(catalogReads.count == 1 && catalogReads.allSatisfy { $0.contains("INDEX") }, "\(shape)")
+                            #expect(!plan.contains { $0.hasPrefix("SCAN package_") }, "\(shape)")
+                            switch driver {
+                            case .walk: #expect(!plan.contains("USE TEMP B-TREE FOR ORDER BY"), "\(shape)")
+                            case .prefix: #expect(catalogReads.allSatisfy { $0.contains("(lname>? AND lname<?)") }, "\(shape)")
+                            case .gram:
+                                #expect(catalogReads.allSatisfy { $0.contains("name=?") && $0.contains("format=?") }, "\(shape)")
+                                #expect(plan.contains { $0.hasPrefix("SEARCH package_grams") && $0.contains("gram=?") }, "\(shape)")
+                            }
                         }
                     }
                 }
@@ -170,5 +211,9 @@ import Testing
         #expect(CatalogSearchTerm("aaaa").grams == ["aaa"])
         #expect(CatalogSearchTerm("a_b%").grams == ["a_b", "_b%"])
         #expect(CatalogSearchTerm("a_b%\\").likePattern == "%a\\_b\\%\\\\%")
+        #expect(CatalogSearchTerm("A_").prefixPattern == "a\\_%")
+        let long = CatalogSearchTerm("abcdefghijklmnopqrstuvwxyz")
+        #expect(long.probeGrams(long.grams!).count == 12)
+        #expect(long.probeGrams(long.grams!).first == "abc" && long.probeGrams(long.grams!).last == "xyz")
     }
 }

@@ -5,7 +5,8 @@ import SQLKit
 /// `CatalogSource`), so the web UI and the management API page, sort and search with index
 /// reads only — never a scan of a format's tables on the request path.
 ///
-///     package_catalog(format, name, lname, updated_at)   PK(format, name); (format, updated_at, name); (lname)
+///     package_catalog(format, name, lname, updated_at)   PK(format, name); (format, updated_at DESC, name); (lname);
+///                                                        (name, format); (updated_at DESC, name, format)
 ///     package_grams(gram, format, name)                  PK(gram, format, name); (format, name)
 ///     catalog_positions(i)                               1…maxIndexedLength, for the gram trigger
 ///
@@ -18,8 +19,13 @@ public struct PackageCatalog: Sendable {
     public static let maxIndexedLength = 1024
 
     let db: MetadataDatabase
+    /// A filter whose most selective index read yields at most this many rows is answered
+    /// from those rows; above it matches are dense and walking the sort order finds a page sooner.
+    let candidateLimit: Int
 
-    public init(db: MetadataDatabase) { self.db = db }
+    public init(db: MetadataDatabase) { self.init(db: db, candidateLimit: 2000) }
+
+    init(db: MetadataDatabase, candidateLimit: Int) { self.db = db; self.candidateLimit = candidateLimit }
 
     /// The tables and the gram triggers; every format's migrations include it (applied once).
     public static let baseMigration = Migration("catalog-001-tables") { db in
@@ -30,11 +36,12 @@ public struct PackageCatalog: Sendable {
             .column("updated_at", type: .bigint, .notNull)
             .primaryKey("format", "name")
             .run()
-        try await db.create(index: "package_catalog_updated").on("package_catalog").column("format").column("updated_at").column("name").run()
+        // In the order of the "last update" sort (newest first, then by name), so it is a walk.
+        try await db.raw("CREATE INDEX package_catalog_updated ON package_catalog (format, updated_at DESC, name)").run()
         try await db.create(index: "package_catalog_lname").on("package_catalog").column("lname").run()
         // Pages across every format (the API without `format`) walk these in order.
         try await db.create(index: "package_catalog_name").on("package_catalog").column("name").column("format").run()
-        try await db.create(index: "package_catalog_recent").on("package_catalog").column("updated_at").column("name").column("format").run()
+        try await db.raw("CREATE INDEX package_catalog_recent ON package_catalog (updated_at DESC, name, format)").run()
         try await db.create(table: "package_grams")
             .column("gram", type: .text, .notNull)
             .column("format", type: .text, .notNull)
@@ -81,10 +88,20 @@ public struct PackageCatalog: Sendable {
     /// the target's triggers rebuild them).
     public static let derivedTables: Set<String> = ["package_catalog", "package_grams", "catalog_positions"]
 
+    /// How a page is read: every row of the formats in sort order (no filter, or a filter
+    /// that matches densely, checked by `LIKE` as the walk goes), or the rows of one gram's
+    /// posting list or of a name-prefix range, checked and then sorted.
+    enum Driver: Equatable {
+        case walk
+        case gram(String)
+        case prefix
+    }
+
     /// One page of `formats`' packages, filtered by `query.filter` and sorted by `query.sort`.
     public func page(formats: [RegistryFormat], _ query: ListingQuery) async throws -> (entries: [CatalogEntry], hasMore: Bool) {
         guard !formats.isEmpty else { return ([], false) }
-        let rows = try await pageQuery(formats: formats, query).all()
+        let driver = try await driver(formats: formats, query.filter.map(CatalogSearchTerm.init))
+        let rows = try await pageQuery(formats: formats, query, driver: driver).all()
         let entries = try rows.compactMap { row -> CatalogEntry? in
             guard let format = RegistryFormat(rawValue: try row.decode(column: "format", as: String.self)) else { return nil }
             return CatalogEntry(format: format, name: try row.decode(column: "name"), updatedAt: try row.decode(column: "updated_at"))
@@ -92,26 +109,67 @@ public struct PackageCatalog: Sendable {
         return (Array(entries.prefix(query.limit)), entries.count > query.limit)
     }
 
-    func pageQuery(formats: [RegistryFormat], _ query: ListingQuery) -> SQLSelectBuilder {
-        let formatList = SQLGroupExpression(formats.map { SQLBind($0.rawValue) as any SQLExpression })
+    /// Counts, each capped just above `candidateLimit` (so a probe reads at most that many
+    /// index entries), the rows of each access path the term offers, in one query; picks the
+    /// smallest when it is within the limit.
+    func driver(formats: [RegistryFormat], _ term: CatalogSearchTerm?) async throws -> Driver {
+        guard let term else { return .walk }
+        let formatList = Self.formatList(formats)
+        let cap = candidateLimit + 1
+        let probes: [(Driver, SQLQueryString)]
+        if let grams = term.grams {
+            probes = term.probeGrams(grams).map { gram in
+                (.gram(gram), SQLQueryString("SELECT 1 AS x FROM package_grams WHERE gram = \(bind: gram) AND format IN \(formatList) LIMIT \(literal: cap)"))
+            }
+        } else {
+            probes = [(.prefix, SQLQueryString("""
+                SELECT 1 AS x FROM package_catalog WHERE lname >= \(bind: term.text) AND lname < \(bind: term.text + "\u{10FFFF}") LIMIT \(literal: cap)
+                """))]
+        }
+        var union = SQLQueryString("")
+        for (i, probe) in probes.enumerated() {
+            if i > 0 { union.appendLiteral(" UNION ALL ") }
+            union.appendInterpolation(SQLQueryString("SELECT \(literal: i) AS k, COUNT(*) AS n FROM (\(probe.1)) AS p\(literal: i)"))
+        }
+        var best: (index: Int, count: Int)?
+        for row in try await db.reader.raw(union).all() {
+            let index = try row.decode(column: "k", as: Int.self), count = try row.decode(column: "n", as: Int.self)
+            if best.map({ count < $0.count }) ?? true { best = (index, count) }
+        }
+        guard let best, best.count <= candidateLimit else { return .walk }
+        return probes[best.index].0
+    }
+
+    static func formatList(_ formats: [RegistryFormat]) -> SQLGroupExpression {
+        SQLGroupExpression(formats.map { SQLBind($0.rawValue) as any SQLExpression })
+    }
+
+    func pageQuery(formats: [RegistryFormat], _ query: ListingQuery, driver: Driver) -> SQLSelectBuilder {
+        let formatList = Self.formatList(formats)
         var select = db.reader.select().column(SQLColumn("format", table: "c")).column(SQLColumn("name", table: "c"))
             .column(SQLColumn("updated_at", table: "c"))
         let term = query.filter.map(CatalogSearchTerm.init)
-        if let term, let grams = term.grams {
-            // Candidates first (the CROSS JOIN keeps SQLite from walking `c` instead): names
-            // holding every gram of the term, grouped from the gram index, then checked by LIKE.
-            let candidates = SQLQueryString("""
-                (SELECT format, name FROM package_grams WHERE gram IN \(SQLGroupExpression(grams.map { SQLBind($0) as any SQLExpression }))
-                AND format IN \(formatList) GROUP BY format, name HAVING COUNT(*) = \(literal: grams.count)) m
-                CROSS JOIN package_catalog c
-                """)
-            select = select.from(candidates)
+        switch (driver, term) {
+        case (.gram(let gram), let term?):
+            // The CROSS JOIN keeps SQLite reading the posting list first, `c` by key after.
+            select = select.from(SQLQueryString("""
+                (SELECT format, name FROM package_grams WHERE gram = \(bind: gram) AND format IN \(formatList)) m CROSS JOIN package_catalog c
+                """))
                 .where(SQLQueryString("c.format = m.format AND c.name = m.name AND c.lname LIKE \(bind: term.likePattern) ESCAPE '\\'"))
-        } else {
+        case (.prefix, let term?):
+            select = select.from(SQLAlias(SQLIdentifier("package_catalog"), as: SQLIdentifier("c")))
+                .where(SQLColumn("lname", table: "c"), .greaterThanOrEqual, SQLBind(term.text))
+                .where(SQLColumn("lname", table: "c"), .lessThan, SQLBind(term.text + "\u{10FFFF}"))
+                .where(SQLQueryString("c.format IN \(formatList)"))
+        default:
             select = select.from(SQLAlias(SQLIdentifier("package_catalog"), as: SQLIdentifier("c")))
             if let term {
-                select = select.where(SQLColumn("lname", table: "c"), .greaterThanOrEqual, SQLBind(term.text))
-                    .where(SQLColumn("lname", table: "c"), .lessThan, SQLBind(term.text + "\u{10FFFF}"))
+                // `lname || ''`: checked row by row during the walk, never an index to sort after;
+                // SQLite is told the check mostly passes (the driver chose the walk because it
+                // does), or it would rather read every row and sort.
+                let pattern = term.grams == nil ? term.prefixPattern : term.likePattern
+                let check = SQLQueryString("(c.lname || '') LIKE \(bind: pattern) ESCAPE '\\'")
+                select = select.where(db.dialect == .sqlite ? SQLQueryString("likelihood(\(check), 0.9375)") : check)
             }
             if formats.count == 1 {
                 select = select.where(SQLColumn("format", table: "c"), .equal, SQLBind(formats[0].rawValue))
@@ -153,12 +211,23 @@ struct CatalogSearchTerm: Equatable {
         return seen
     }
 
-    var likePattern: String {
+    /// At most `maxProbes` of `grams`, spread over the term (rare grams are as likely anywhere).
+    func probeGrams(_ grams: [String], maxProbes: Int = 12) -> [String] {
+        guard grams.count > maxProbes else { return grams }
+        return (0..<maxProbes).map { grams[$0 * (grams.count - 1) / (maxProbes - 1)] }
+    }
+
+    /// `%term%` with `%`, `_` and `\` escaped by `\` (the queries add `ESCAPE '\'`).
+    var likePattern: String { "%\(escaped)%" }
+    /// `term%`, escaped the same way.
+    var prefixPattern: String { "\(escaped)%" }
+
+    private var escaped: String {
         var escaped = ""
         for c in text.unicodeScalars {
             if c == "%" || c == "_" || c == "\\" { escaped.append("\\") }
             escaped.unicodeScalars.append(c)
         }
-        return "%\(escaped)%"
+        return escaped
     }
 }
