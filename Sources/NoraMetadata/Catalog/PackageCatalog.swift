@@ -5,9 +5,9 @@ import SQLKit
 /// `CatalogSource`), so the web UI and the management API page, sort and search with index
 /// reads only — never a scan of a format's tables on the request path.
 ///
-///     package_catalog(format, name, lname, updated_at)   PK(format, name); (format, updated_at DESC, name); (lname);
+///     package_catalog(id, format, name, lname, updated_at)   PK(id); UNIQUE(format, name); (format, updated_at DESC, name); (lname);
 ///                                                        (name, format); (updated_at DESC, name, format)
-///     package_grams(gram, format, name)                  PK(gram, format, name); (format, name)
+///     package_grams(gram, id)                            PK(gram, id) — id of the catalog row
 ///     catalog_positions(i)                               1…maxIndexedLength, for the gram trigger
 ///
 /// Search is by substring: a name is a candidate when it holds every three-character gram of
@@ -29,40 +29,43 @@ public struct PackageCatalog: Sendable {
 
     /// The tables and the gram triggers; every format's migrations include it (applied once).
     public static let baseMigration = Migration("catalog-001-tables") { db in
+        let postgres = db.dialect.name == "postgresql"
         try await db.create(table: "package_catalog")
+            .column("id", type: .bigint, .primaryKey(autoIncrement: true))
             .column("format", type: .text, .notNull)
             .column("name", type: .text, .notNull)
             .column("lname", type: .text, .notNull)
             .column("updated_at", type: .bigint, .notNull)
-            .primaryKey("format", "name")
             .run()
+        try await db.create(index: "package_catalog_key").unique().on("package_catalog").column("format").column("name").run()
         // In the order of the "last update" sort (newest first, then by name), so it is a walk.
         try await db.raw("CREATE INDEX package_catalog_updated ON package_catalog (format, updated_at DESC, name)").run()
         try await db.create(index: "package_catalog_lname").on("package_catalog").column("lname").run()
         // Pages across every format (the API without `format`) walk these in order.
         try await db.create(index: "package_catalog_name").on("package_catalog").column("name").column("format").run()
         try await db.raw("CREATE INDEX package_catalog_recent ON package_catalog (updated_at DESC, name, format)").run()
-        try await db.create(table: "package_grams")
-            .column("gram", type: .text, .notNull)
-            .column("format", type: .text, .notNull)
-            .column("name", type: .text, .notNull)
-            .primaryKey("gram", "format", "name")
-            .run()
-        try await db.create(index: "package_grams_package").on("package_grams").column("format").column("name").run()
+        // A gram row is (3 characters, catalog id): the primary key is the whole row, and on
+        // SQLite the table is that index alone (WITHOUT ROWID).
+        try await db.raw(SQLQueryString("""
+            CREATE TABLE package_grams (gram TEXT\(unsafeRaw: postgres ? " COLLATE \"C\"" : "") NOT NULL, id BIGINT NOT NULL,
+            PRIMARY KEY (gram, id))\(unsafeRaw: postgres ? "" : " WITHOUT ROWID")
+            """)).run()
         try await db.create(table: "catalog_positions").column("i", type: .bigint, .primaryKey(autoIncrement: false)).run()
         let positions = (1...maxIndexedLength).map { "(\($0))" }.joined(separator: ",")
         try await db.raw(SQLQueryString("INSERT INTO catalog_positions (i) VALUES " + positions)).run()
-        for statement in gramTriggers(postgres: db.dialect.name == "postgresql") {
+        for statement in gramTriggers(postgres: postgres) {
             try await db.raw(SQLQueryString(statement)).run()
         }
     }
 
     static func gramTriggers(postgres: Bool) -> [String] {
-        let insert = """
-            INSERT INTO package_grams (gram, format, name)
-            SELECT DISTINCT substr(NEW.lname, CAST(i AS INTEGER), 3), NEW.format, NEW.name FROM catalog_positions WHERE i <= length(NEW.lname) - 2
-            """
-        let delete = "DELETE FROM package_grams WHERE format = OLD.format AND name = OLD.name"
+        /// The distinct grams of a row's `lname` (and `also`, another column of the SELECT).
+        func grams(_ row: String, also: String = "") -> String {
+            "SELECT DISTINCT substr(\(row).lname, CAST(i AS INTEGER), 3)\(also) FROM catalog_positions WHERE i <= length(\(row).lname) - 2"
+        }
+        let insert = "INSERT INTO package_grams (gram, id) \(grams("NEW", also: ", NEW.id"))"
+        // By primary key: the old name's grams, each with the id.
+        let delete = "DELETE FROM package_grams WHERE id = OLD.id AND gram IN (\(grams("OLD")))"
         if postgres {
             return ["""
                 CREATE OR REPLACE FUNCTION catalog_grams() RETURNS trigger LANGUAGE plpgsql AS $nora$ BEGIN
@@ -119,7 +122,7 @@ public struct PackageCatalog: Sendable {
         let probes: [(Driver, SQLQueryString)]
         if let grams = term.grams {
             probes = term.probeGrams(grams).map { gram in
-                (.gram(gram), SQLQueryString("SELECT 1 AS x FROM package_grams WHERE gram = \(bind: gram) AND format IN \(formatList) LIMIT \(literal: cap)"))
+                (.gram(gram), SQLQueryString("SELECT 1 AS x FROM package_grams WHERE gram = \(bind: gram) LIMIT \(literal: cap)"))
             }
         } else {
             probes = [(.prefix, SQLQueryString("""
@@ -153,9 +156,9 @@ public struct PackageCatalog: Sendable {
         case (.gram(let gram), let term?):
             // The CROSS JOIN keeps SQLite reading the posting list first, `c` by key after.
             select = select.from(SQLQueryString("""
-                (SELECT format, name FROM package_grams WHERE gram = \(bind: gram) AND format IN \(formatList)) m CROSS JOIN package_catalog c
+                (SELECT id FROM package_grams WHERE gram = \(bind: gram)) m CROSS JOIN package_catalog c
                 """))
-                .where(SQLQueryString("c.format = m.format AND c.name = m.name AND c.lname LIKE \(bind: term.likePattern) ESCAPE '\\'"))
+                .where(SQLQueryString("c.id = m.id AND c.format IN \(formatList) AND c.lname LIKE \(bind: term.likePattern) ESCAPE '\\'"))
         case (.prefix, let term?):
             select = select.from(SQLAlias(SQLIdentifier("package_catalog"), as: SQLIdentifier("c")))
                 .where(SQLColumn("lname", table: "c"), .greaterThanOrEqual, SQLBind(term.text))
