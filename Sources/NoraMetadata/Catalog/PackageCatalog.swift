@@ -5,8 +5,8 @@ import SQLKit
 /// `CatalogSource`), so the web UI and the management API page, sort and search with index
 /// reads only — never a scan of a format's tables on the request path.
 ///
-///     package_catalog(id, format, name, lname, updated_at)   PK(id); UNIQUE(format, name); (format, updated_at DESC, name); (lname);
-///                                                        (name, format); (updated_at DESC, name, format)
+///     package_catalog(id, format, name, lname, updated_at)   PK(id); UNIQUE(format, name); (format, updated_at, name); (lname);
+///                                                        (name, format); (updated_at, name, format)
 ///     package_grams(gram, id)                            PK(gram, id) — id of the catalog row
 ///     catalog_positions(i)                               1…maxIndexedLength, for the gram trigger
 ///
@@ -38,12 +38,12 @@ public struct PackageCatalog: Sendable {
             .column("updated_at", type: .bigint, .notNull)
             .run()
         try await db.create(index: "package_catalog_key").unique().on("package_catalog").column("format").column("name").run()
-        // In the order of the "last update" sort (newest first, then by name), so it is a walk.
-        try await db.raw("CREATE INDEX package_catalog_updated ON package_catalog (format, updated_at DESC, name)").run()
+        // Read backwards, these give the "last update" order (see `ordered`).
+        try await db.create(index: "package_catalog_updated").on("package_catalog").column("format").column("updated_at").column("name").run()
         try await db.create(index: "package_catalog_lname").on("package_catalog").column("lname").run()
         // Pages across every format (the API without `format`) walk these in order.
         try await db.create(index: "package_catalog_name").on("package_catalog").column("name").column("format").run()
-        try await db.raw("CREATE INDEX package_catalog_recent ON package_catalog (updated_at DESC, name, format)").run()
+        try await db.create(index: "package_catalog_recent").on("package_catalog").column("updated_at").column("name").column("format").run()
         // A gram row is (3 characters, catalog id): the primary key is the whole row, and on
         // SQLite the table is that index alone (WITHOUT ROWID).
         try await db.raw(SQLQueryString("""
@@ -103,13 +103,83 @@ public struct PackageCatalog: Sendable {
     /// One page of `formats`' packages, filtered by `query.filter` and sorted by `query.sort`.
     public func page(formats: [RegistryFormat], _ query: ListingQuery) async throws -> (entries: [CatalogEntry], hasMore: Bool) {
         guard !formats.isEmpty else { return ([], false) }
-        let driver = try await driver(formats: formats, query.filter.map(CatalogSearchTerm.init))
-        let rows = try await pageQuery(formats: formats, query, driver: driver).all()
-        let entries = try rows.compactMap { row -> CatalogEntry? in
-            guard let format = RegistryFormat(rawValue: try row.decode(column: "format", as: String.self)) else { return nil }
-            return CatalogEntry(format: format, name: try row.decode(column: "name"), updatedAt: try row.decode(column: "updated_at"))
+        return try await page(formats: formats, query, driver: try await driver(formats: formats, query.filter.map(CatalogSearchTerm.init)))
+    }
+
+    func page(formats: [RegistryFormat], _ query: ListingQuery, driver: Driver) async throws -> (entries: [CatalogEntry], hasMore: Bool) {
+        let entries: [CatalogEntry]
+        if driver == .walk, let term = query.filter.map(CatalogSearchTerm.init) {
+            entries = try await filteredWalk(formats: formats, query, term)
+        } else {
+            entries = try await pageQuery(formats: formats, query, driver: driver).all().compactMap(Self.entry)
         }
         return (Array(entries.prefix(query.limit)), entries.count > query.limit)
+    }
+
+    static func entry(_ row: any SQLRow) throws -> CatalogEntry? {
+        guard let format = RegistryFormat(rawValue: try row.decode(column: "format", as: String.self)) else { return nil }
+        return CatalogEntry(format: format, name: try row.decode(column: "name"), updatedAt: try row.decode(column: "updated_at"))
+    }
+
+    /// A dense term's page: the sort order read in chunks (each an index range after the last
+    /// row seen), names checked here the way `LIKE` would, until the page is full. Asking the
+    /// database to filter instead lets its planner, guessing the filter rare, read every row
+    /// and sort.
+    func filteredWalk(formats: [RegistryFormat], _ query: ListingQuery, _ term: CatalogSearchTerm) async throws -> [CatalogEntry] {
+        let chunk = max(200, 2 * query.fetchLimit)
+        var kept: [CatalogEntry] = [], skipped = 0, after: CatalogEntry?
+        while true {
+            let rows = try await walkQuery(formats: formats, query.sort, after: after).limit(chunk).all()
+            for row in rows {
+                guard let entry = try Self.entry(row) else { continue }
+                after = entry
+                guard term.matches(lowercasedName: try row.decode(column: "lname")) else { continue }
+                if skipped < query.offset { skipped += 1; continue }
+                kept.append(entry)
+                if kept.count == query.fetchLimit { return kept }
+            }
+            if rows.count < chunk { return kept }
+        }
+    }
+
+    /// `formats`' rows in sort order, after `after` when given: an index walk on both dialects.
+    func walkQuery(formats: [RegistryFormat], _ sort: ListingSort, after: CatalogEntry?) -> SQLSelectBuilder {
+        var select = db.reader.select().columns(SQLColumn("format", table: "c"), SQLColumn("name", table: "c"),
+                                                 SQLColumn("updated_at", table: "c"), SQLColumn("lname", table: "c"))
+            .from(SQLAlias(SQLIdentifier("package_catalog"), as: SQLIdentifier("c")))
+        let single = formats.count == 1
+        if single {
+            select = select.where(SQLColumn("format", table: "c"), .equal, SQLBind(formats[0].rawValue))
+        } else if db.dialect == .sqlite {
+            // Several formats are nearly every row; SQLite, without statistics, would read
+            // them through the format index and sort. `format || ''` is no index's column.
+            select = select.where(SQLQueryString("(c.format || '') IN \(Self.formatList(formats))"))
+        } else {
+            select = select.where(SQLQueryString("c.format IN \(Self.formatList(formats))"))
+        }
+        if let after {
+            let (name, format, updated) = (after.name, after.format.rawValue, after.updatedAt)
+            let range: SQLQueryString = switch (sort, single) {
+            case (.name, true): SQLQueryString("c.name > \(bind: name)")
+            case (.name, false): SQLQueryString("(c.name, c.format) > (\(bind: name), \(bind: format))")
+            case (.updated, true): SQLQueryString("(c.updated_at, c.name) < (\(bind: updated), \(bind: name))")
+            case (.updated, false): SQLQueryString("(c.updated_at, c.name, c.format) < (\(bind: updated), \(bind: name), \(bind: format))")
+            }
+            select = select.where(range)
+        }
+        return Self.ordered(select, sort)
+    }
+
+    /// The sort orders: by name (then format), or newest first (then name and format, also
+    /// descending, so one index serves it backwards and the walk's range is one comparison).
+    static func ordered(_ select: SQLSelectBuilder, _ sort: ListingSort) -> SQLSelectBuilder {
+        let descending = SQLDirection.descending
+        return switch sort {
+        case .name: select.orderBy(SQLColumn("name", table: "c")).orderBy(SQLColumn("format", table: "c"))
+        case .updated: select.orderBy(SQLOrderBy(expression: SQLColumn("updated_at", table: "c"), direction: descending))
+                .orderBy(SQLOrderBy(expression: SQLColumn("name", table: "c"), direction: descending))
+                .orderBy(SQLOrderBy(expression: SQLColumn("format", table: "c"), direction: descending))
+        }
     }
 
     /// Counts, each capped just above `candidateLimit` (so a probe reads at most that many
@@ -147,45 +217,27 @@ public struct PackageCatalog: Sendable {
         SQLGroupExpression(formats.map { SQLBind($0.rawValue) as any SQLExpression })
     }
 
+    /// The one query of a page read by `.gram` or `.prefix`, or of an unfiltered walk.
     func pageQuery(formats: [RegistryFormat], _ query: ListingQuery, driver: Driver) -> SQLSelectBuilder {
         let formatList = Self.formatList(formats)
-        var select = db.reader.select().column(SQLColumn("format", table: "c")).column(SQLColumn("name", table: "c"))
-            .column(SQLColumn("updated_at", table: "c"))
-        let term = query.filter.map(CatalogSearchTerm.init)
-        switch (driver, term) {
+        let columns = [SQLColumn("format", table: "c"), SQLColumn("name", table: "c"), SQLColumn("updated_at", table: "c")]
+        var select: SQLSelectBuilder
+        switch (driver, query.filter.map(CatalogSearchTerm.init)) {
         case (.gram(let gram), let term?):
             // The CROSS JOIN keeps SQLite reading the posting list first, `c` by key after.
-            select = select.from(SQLQueryString("""
+            select = db.reader.select().columns(columns).from(SQLQueryString("""
                 (SELECT id FROM package_grams WHERE gram = \(bind: gram)) m CROSS JOIN package_catalog c
                 """))
                 .where(SQLQueryString("c.id = m.id AND c.format IN \(formatList) AND c.lname LIKE \(bind: term.likePattern) ESCAPE '\\'"))
+            select = Self.ordered(select, query.sort)
         case (.prefix, let term?):
-            select = select.from(SQLAlias(SQLIdentifier("package_catalog"), as: SQLIdentifier("c")))
+            select = db.reader.select().columns(columns).from(SQLAlias(SQLIdentifier("package_catalog"), as: SQLIdentifier("c")))
                 .where(SQLColumn("lname", table: "c"), .greaterThanOrEqual, SQLBind(term.text))
                 .where(SQLColumn("lname", table: "c"), .lessThan, SQLBind(term.text + "\u{10FFFF}"))
                 .where(SQLQueryString("c.format IN \(formatList)"))
+            select = Self.ordered(select, query.sort)
         default:
-            select = select.from(SQLAlias(SQLIdentifier("package_catalog"), as: SQLIdentifier("c")))
-            if let term {
-                // `lname || ''`: checked row by row during the walk, never an index to sort after;
-                // SQLite is told the check mostly passes (the driver chose the walk because it
-                // does), or it would rather read every row and sort.
-                let pattern = term.grams == nil ? term.prefixPattern : term.likePattern
-                let check = SQLQueryString("(c.lname || '') LIKE \(bind: pattern) ESCAPE '\\'")
-                select = select.where(db.dialect == .sqlite ? SQLQueryString("likelihood(\(check), 0.9375)") : check)
-            }
-            if formats.count == 1 {
-                select = select.where(SQLColumn("format", table: "c"), .equal, SQLBind(formats[0].rawValue))
-            } else {
-                // Several formats are nearly every row: `format || ''` keeps the planners from
-                // picking the format index over the ordered walk of the name or update index.
-                select = select.where(SQLQueryString("(c.format || '') IN \(formatList)"))
-            }
-        }
-        switch query.sort {
-        case .name: select = select.orderBy(SQLColumn("name", table: "c")).orderBy(SQLColumn("format", table: "c"))
-        case .updated: select = select.orderBy(SQLOrderBy(expression: SQLColumn("updated_at", table: "c"), direction: SQLDirection.descending))
-                .orderBy(SQLColumn("name", table: "c")).orderBy(SQLColumn("format", table: "c"))
+            select = walkQuery(formats: formats, query.sort, after: nil)
         }
         return select.limit(query.fetchLimit).offset(query.offset)
     }
@@ -212,6 +264,15 @@ struct CatalogSearchTerm: Equatable {
             if !seen.contains(gram) { seen.append(gram) }
         }
         return seen
+    }
+
+    /// Whether a catalog `lname` holds the term (three or more characters) or starts with it,
+    /// byte for byte, as the `LIKE` patterns below match.
+    func matches(lowercasedName name: String) -> Bool {
+        let needle = Array(text.utf8), hay = Array(name.utf8)
+        guard grams != nil else { return hay.starts(with: needle) }
+        guard hay.count >= needle.count else { return false }
+        return (0...(hay.count - needle.count)).contains { start in hay[start..<start + needle.count].elementsEqual(needle) }
     }
 
     /// At most `maxProbes` of `grams`, spread over the term (rare grams are as likely anywhere).
