@@ -23,7 +23,7 @@ public struct PackageCatalog: Sendable {
     /// from those rows; above it matches are dense and walking the sort order finds a page sooner.
     let candidateLimit: Int
 
-    public init(db: MetadataDatabase) { self.init(db: db, candidateLimit: 2000) }
+    public init(db: MetadataDatabase) { self.init(db: db, candidateLimit: 1000) }
 
     init(db: MetadataDatabase, candidateLimit: Int) { self.db = db; self.candidateLimit = candidateLimit }
 
@@ -184,7 +184,8 @@ public struct PackageCatalog: Sendable {
 
     /// Counts, each capped just above `candidateLimit` (so a probe reads at most that many
     /// index entries), the rows of each access path the term offers, in one query; picks the
-    /// smallest when it is within the limit.
+    /// smallest when it is within the limit. (`ORDER BY` in index order makes PostgreSQL scan
+    /// the index and stop at the limit instead of building a bitmap of every entry.)
     func driver(formats: [RegistryFormat], _ term: CatalogSearchTerm?) async throws -> Driver {
         guard let term else { return .walk }
         let formatList = Self.formatList(formats)
@@ -192,11 +193,11 @@ public struct PackageCatalog: Sendable {
         let probes: [(Driver, SQLQueryString)]
         if let grams = term.grams {
             probes = term.probeGrams(grams).map { gram in
-                (.gram(gram), SQLQueryString("SELECT 1 AS x FROM package_grams WHERE gram = \(bind: gram) LIMIT \(literal: cap)"))
+                (.gram(gram), SQLQueryString("SELECT 1 AS x FROM package_grams WHERE gram = \(bind: gram) ORDER BY gram, id LIMIT \(literal: cap)"))
             }
         } else {
             probes = [(.prefix, SQLQueryString("""
-                SELECT 1 AS x FROM package_catalog WHERE lname >= \(bind: term.text) AND lname < \(bind: term.text + "\u{10FFFF}") LIMIT \(literal: cap)
+                SELECT 1 AS x FROM package_catalog WHERE lname >= \(bind: term.text) AND lname < \(bind: term.text + "\u{10FFFF}") ORDER BY lname LIMIT \(literal: cap)
                 """))]
         }
         var union = SQLQueryString("")
