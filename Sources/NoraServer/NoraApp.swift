@@ -203,6 +203,9 @@ public enum NoraApp {
             parts.activity,
             parts.proxy.shutdownService,
         ]
+        if parts.db.dialect == .postgres {
+            services.append(CatalogStatistics(catalog: PackageCatalog(db: parts.db), intervalSeconds: 15, logger: logger))
+        }
         if let interval = config.gc.intervalSeconds {
             services.append(PeriodicGC(collector: GarbageCollector(db: parts.db, store: parts.store, logger: logger),
                                        intervalSeconds: interval, graceSeconds: config.gc.graceSeconds, logger: logger))

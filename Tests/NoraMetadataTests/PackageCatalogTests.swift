@@ -204,7 +204,15 @@ extension Array {
     @Test(.enabled(if: !TestDatabase.isPostgres)) func pageQueriesReadIndexesOnly() async throws {
         try await withCatalog { db, catalog in
             for i in 0..<50 { try await file(db, "com.acme", "artifact-\(i)", "1", at: Int64(i)) }
+            try await checkPlans(db, catalog)
+            // The same after ANALYZE (the server never runs it on SQLite; a user might).
             try await db.transaction { tx in try await tx.raw("ANALYZE").run() }
+            try await checkPlans(db, catalog)
+            #expect(try await catalog.page(formats: [.maven], ListingQuery(filter: "ACT-1")).entries.count == 11)
+        }
+    }
+
+    func checkPlans(_ db: MetadataDatabase, _ catalog: PackageCatalog) async throws {
             let shapes: [(String?, [PackageCatalog.Driver])] = [(nil, [.walk]), ("ar", [.walk, .prefix]), ("ACT-1", [.walk, .gram("act")])]
             for formats: [RegistryFormat] in [[.maven], [.maven, .docker]] {
                 for sort in ListingSort.allCases {
@@ -234,7 +242,31 @@ extension Array {
                     }
                 }
             }
-            #expect(try await catalog.page(formats: [.maven], ListingQuery(filter: "ACT-1")).entries.count == 11)
+    }
+
+    /// PostgreSQL: a bulk change is analyzed at the next check, then not again until the next
+    /// one; SQLite: nothing to do.
+    @Test func bigChangesRefreshPostgresStatistics() async throws {
+        try await withCatalog { db, catalog in
+            try await db.transaction { tx in
+                for i in 0..<120 {
+                    try await tx.insert(into: "demo_files").columns("grp", "art", "version", "at")
+                        .values(SQLBind("g"), SQLBind("a\(i)"), SQLBind("1"), SQLBind(Int64(i))).run()
+                }
+            }
+            guard TestDatabase.isPostgres else {
+                #expect(try await !catalog.refreshStatistics())
+                return
+            }
+            var analyzed = false
+            for _ in 0..<50 where !analyzed {  // the server publishes its counters within a second or so
+                analyzed = try await catalog.refreshStatistics()
+                if !analyzed { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            #expect(analyzed)
+            #expect(try await !catalog.refreshStatistics())
+            let rows = try await db.reader.raw("SELECT reltuples FROM pg_class WHERE relname = 'package_catalog'").first()
+            #expect(try rows?.decode(column: "reltuples", as: Double.self) == 120)
         }
     }
 

@@ -87,6 +87,25 @@ public struct PackageCatalog: Sendable {
         }]
     }
 
+    /// PostgreSQL plans the catalog's reads from its statistics, and without fresh ones (a
+    /// bulk publish or import less than autovacuum's minute ago) it reads a whole format
+    /// through the format index and sorts. This analyzes the catalog tables when either changed
+    /// by more than a tenth (and 50 rows) since last analyzed; on SQLite it does nothing (its
+    /// plans come from the query shapes). Returns whether it analyzed.
+    public func refreshStatistics() async throws -> Bool {
+        guard db.dialect == .postgres else { return false }
+        let rows = try await db.reader.raw("""
+            SELECT n_mod_since_analyze AS changed, n_live_tup AS live FROM pg_stat_user_tables
+            WHERE schemaname = current_schema() AND relname IN ('package_catalog', 'package_grams')
+            """).all()
+        let stale = try rows.contains { row in
+            try row.decode(column: "changed", as: Int64.self) > 50 + row.decode(column: "live", as: Int64.self) / 10
+        }
+        guard stale else { return false }
+        try await db.transaction { tx in try await tx.raw("ANALYZE package_catalog, package_grams").run() }
+        return true
+    }
+
     /// The tables the catalog derives from the formats' own (not copied by `migrate database`:
     /// the target's triggers rebuild them).
     public static let derivedTables: Set<String> = ["package_catalog", "package_grams", "catalog_positions"]
@@ -235,7 +254,7 @@ public struct PackageCatalog: Sendable {
             select = db.reader.select().columns(columns).from(SQLAlias(SQLIdentifier("package_catalog"), as: SQLIdentifier("c")))
                 .where(SQLColumn("lname", table: "c"), .greaterThanOrEqual, SQLBind(term.text))
                 .where(SQLColumn("lname", table: "c"), .lessThan, SQLBind(term.text + "\u{10FFFF}"))
-                .where(SQLQueryString("c.format IN \(formatList)"))
+                .where(SQLQueryString("(c.format || '') IN \(formatList)"))  // the range, not a format's every row
             select = Self.ordered(select, query.sort)
         default:
             select = walkQuery(formats: formats, query.sort, after: nil)
