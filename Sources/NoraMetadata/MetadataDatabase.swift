@@ -93,7 +93,10 @@ public final class MetadataDatabase: Sendable {
                 .column("applied_at", type: .bigint, .notNull)
                 .run()
         }
-        for migration in migrations {
+        // One read of what is applied: start-up then costs no transaction per known migration.
+        let applied = Set(try await reader.select().column("id").from("nora_migrations").all()
+            .map { try $0.decode(column: "id", as: String.self) })
+        for migration in migrations where !applied.contains(migration.id) {
             try await transaction { db in
                 let done = try await db.select().column("id").from("nora_migrations")
                     .where("id", .equal, migration.id).first()
