@@ -198,17 +198,17 @@ public enum NoraApp {
         let router = router(parts: parts, users: users)
         let host = config.server.host, port = config.server.port
         var services: [any Service] = [
-            UploadSweeper(store: parts.store, maxIdleSeconds: 30 * 60, intervalSeconds: 5 * 60, logger: logger),
+            Periodic.uploadSweeper(store: parts.store, maxIdleSeconds: 30 * 60, intervalSeconds: 5 * 60, logger: logger),
             OCIRegistry.uploadExpiry(db: parts.db, store: parts.store),
             parts.activity,
             parts.proxy.shutdownService,
         ]
         if parts.db.dialect == .postgres {
-            services.append(CatalogStatistics(catalog: PackageCatalog(db: parts.db), intervalSeconds: 15, logger: logger))
+            services.append(Periodic.catalogStatistics(PackageCatalog(db: parts.db), intervalSeconds: 15, logger: logger))
         }
         if let interval = config.gc.intervalSeconds {
-            services.append(PeriodicGC(collector: GarbageCollector(db: parts.db, store: parts.store, logger: logger),
-                                       intervalSeconds: interval, graceSeconds: config.gc.graceSeconds, logger: logger))
+            services.append(Periodic.garbageCollector(GarbageCollector(db: parts.db, store: parts.store, logger: logger),
+                                                      intervalSeconds: interval, graceSeconds: config.gc.graceSeconds, logger: logger))
         }
         let app = Application(
             router: router,
