@@ -19,6 +19,7 @@ def test_web_over_postgres(nora_factory, postgres):
         assert nora.get(query).status == 200, query
     assert [i["name"] for i in nora.get("/api/packages?q=PG").json()["items"]] == ["pg/a.txt"]
     assert nora.get("/api/packages/raw/pg/a.txt").json()["name"] == "pg/a.txt"
+
     deadline, kinds = time.monotonic() + 30, set()
     while time.monotonic() < deadline and kinds != {"publish", "download"}:
         time.sleep(0.5)
@@ -26,3 +27,13 @@ def test_web_over_postgres(nora_factory, postgres):
     assert kinds == {"publish", "download"}
     for page in ("/ui/", "/ui/raw", "/ui/search?q=a", "/ui/activity", "/ui/raw/pg/a.txt"):
         assert nora.get(page).status == 200, page
+
+    def names(query):
+        return [i["name"] for i in nora.get(query).json()["items"]]
+
+    # The catalog follows writes: a middle substring (the gram index), newest first, a delete.
+    assert nora.put("/raw/pg/b.txt", b"b").status == 201
+    assert names("/api/packages?q=G/A.T") == ["pg/a.txt"]
+    assert names("/api/packages?format=raw&sort=updated") == ["pg/b.txt", "pg/a.txt"]
+    assert nora.delete("/raw/pg/a.txt").status in (200, 204)
+    assert names("/api/packages?q=a.tx") == [] and names("/api/packages?q=.txt") == ["pg/b.txt"]
