@@ -10,9 +10,9 @@ import SQLKit
 ///     package_grams(gram, id)                            PK(gram, id) — id of the catalog row
 ///     catalog_positions(i)                               1…maxIndexedLength, for the gram trigger
 ///
-/// Search is by substring: a name is a candidate when it holds every three-character gram of
-/// the query (an index lookup per gram), and candidates are then checked with `LIKE`.
-/// Queries of one or two characters match names that start with them (`lname` range).
+/// Search is by substring (three or more characters) or name prefix (one or two). One capped
+/// probe picks how a page is read (`Driver`): the rarest gram's posting list, the prefix range,
+/// or a walk of the sort order; every candidate is checked against the whole term.
 public struct PackageCatalog: Sendable {
     /// Grams are taken from the first this many characters of a name; longer names are found
     /// by substrings that start within them.
