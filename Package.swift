@@ -156,7 +156,7 @@ let package = Package(
         // Operations behind the CLI (`nora mirror`): input-file parsing in plain types, and a
         // client that drives a server's pull-through caches.
         .target(name: "NoraOperations", dependencies: [
-            "NoraCore", "NoraProxy", "NoraGo", "NoraMaven",
+            "NoraCore", "NoraProxy", "NoraGo", "NoraMaven", "NoraCargo",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

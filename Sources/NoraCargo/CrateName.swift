@@ -1,7 +1,7 @@
 /// A crate name as cargo and crates.io accept it: 1-64 ASCII letters, digits, `-` and `_`,
 /// starting with a letter, and not a name Windows reserves for devices (the crate would not
 /// unpack there).
-struct CrateName: Sendable, Hashable, CustomStringConvertible {
+public struct CrateName: Sendable, Hashable, CustomStringConvertible {
     static let maxLength = 64
     static let reserved: Set<String> = ["nul", "con", "prn", "aux", "com1", "com2", "com3", "com4", "com5", "com6",
                                         "com7", "com8", "com9", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6",
@@ -37,7 +37,8 @@ struct CrateName: Sendable, Hashable, CustomStringConvertible {
     /// The index file path (RFC 2789 sparse layout): `1/a`, `2/ab`, `3/a/abc`, `ab/cd/abcd…`, lowercase.
     var indexPath: String { Self.indexPath(value.lowercased()) }
 
-    static func indexPath(_ lower: String) -> String {
+    /// The sparse index path of a lowercase crate name (also what `nora mirror` requests).
+    public static func indexPath(_ lower: String) -> String {
         let chars = Array(lower)
         switch chars.count {
         case 1: return "1/\(lower)"
@@ -47,7 +48,7 @@ struct CrateName: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    var description: String { value }
+    public var description: String { value }
 
     static func isLetter(_ b: UInt8) -> Bool { (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) }
     static func isNameByte(_ b: UInt8) -> Bool { isLetter(b) || (b >= 0x30 && b <= 0x39) || b == 0x2d || b == 0x5f }

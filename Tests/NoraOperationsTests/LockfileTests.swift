@@ -80,7 +80,6 @@ import Testing
         let parsed = try CargoLockfile(text: lock)
         #expect(parsed.crates.map(\.name) == ["Serde_x"])
         #expect(parsed.requests.map(\.path) == ["/cargo/index/se/rd/serde_x", "/cargo/api/v1/crates/Serde_x/1.0.0%2Bbuild/download"])
-        #expect(CargoLockfile.indexPath("a") == "1/a" && CargoLockfile.indexPath("ab") == "2/ab" && CargoLockfile.indexPath("abc") == "3/a/abc")
     }
 
     @Test func cargoV1MetadataChecksumsAndErrors() throws {

@@ -1,3 +1,4 @@
+import NoraCargo
 import NoraCore
 
 /// The registry crates a `Cargo.lock` pins: `[[package]]` entries with a `registry+` or
@@ -69,7 +70,7 @@ public struct CargoLockfile: Sendable, Equatable {
         for crate in crates {
             let lower = crate.name.lowercased()
             if indexed.insert(lower).inserted {
-                out.append(MirrorRequest("cargo \(crate.name) index", path: "/cargo/index/\(Self.indexPath(lower))"))
+                out.append(MirrorRequest("cargo \(crate.name) index", path: "/cargo/index/\(CrateName.indexPath(lower))"))
             }
             out.append(MirrorRequest("cargo \(crate.name)@\(crate.version)",
                                      path: "/cargo/api/v1/crates/\(crate.name)/\(PathSegment.encode(crate.version))/download",
@@ -77,15 +78,5 @@ public struct CargoLockfile: Sendable, Equatable {
         }
         return out
     }
-
-    /// The sparse index layout: 1/a, 2/ab, 3/a/abc, ab/cd/abcd….
-    static func indexPath(_ lower: String) -> String {
-        let c = Array(lower)
-        switch c.count {
-        case 1: return "1/\(lower)"
-        case 2: return "2/\(lower)"
-        case 3: return "3/\(c[0])/\(lower)"
-        default: return "\(String(c[0..<2]))/\(String(c[2..<4]))/\(lower)"
-        }
-    }
 }
+
